@@ -1,0 +1,194 @@
+// Package app assembles a whole buttonflow server from its parts: the data
+// folder, the store, the MTProto server with its TCP and WebSocket listeners,
+// and the RPC handlers. The CLI's serve command and the end-to-end tests both
+// start servers through it.
+package app
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/buttonflow/buttonflow/internal/datadir"
+	"github.com/buttonflow/buttonflow/internal/layer"
+	"github.com/buttonflow/buttonflow/internal/mtproto/server"
+	"github.com/buttonflow/buttonflow/internal/mtproto/transport"
+	"github.com/buttonflow/buttonflow/internal/rpc"
+	"github.com/buttonflow/buttonflow/internal/rpc/help"
+	"github.com/buttonflow/buttonflow/internal/serverkey"
+	"github.com/buttonflow/buttonflow/internal/store/sqlite"
+)
+
+// Config is how to run a server.
+type Config struct {
+	// DataDir is the data folder (created on first start).
+	DataDir string
+	// Listen is the MTProto TCP address, e.g. 127.0.0.1:4430 (port 0 picks one).
+	Listen string
+	// HTTP is the address of the HTTP server (WebSocket MTProto at /apiws).
+	HTTP string
+	// Advertise is the address put in help.getConfig's dc_options; the
+	// listening address when empty.
+	Advertise string
+	// DC is the data center id (2 when zero).
+	DC int
+	// Logger receives logs; slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+// App is a running server.
+type App struct {
+	// Key is the server's RSA key.
+	Key *rsa.PrivateKey
+	// MTProtoAddr and HTTPAddr are the bound addresses.
+	MTProtoAddr, HTTPAddr net.Addr
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+// Start opens the data folder and starts serving; it returns once the
+// listeners are bound. Cancelling ctx or calling Close shuts the server down.
+func Start(ctx context.Context, cfg Config) (*App, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.DC == 0 {
+		cfg.DC = 2
+	}
+	key, created, err := serverkey.LoadOrCreate(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("created server key", "data", cfg.DataDir, "fingerprint", serverkey.Fingerprint(&key.PublicKey))
+	}
+	secret, err := datadir.Secret(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlite.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*App, error) { _ = st.Close(); return nil, err }
+
+	tcp, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fail(fmt.Errorf("listen %s: %w", cfg.Listen, err))
+	}
+	web, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		_ = tcp.Close()
+		return fail(fmt.Errorf("listen %s: %w", cfg.HTTP, err))
+	}
+	advertise := cfg.Advertise
+	if advertise == "" {
+		advertise = tcp.Addr().String()
+	}
+	addr, err := parseAdvertise(advertise)
+	if err != nil {
+		_ = tcp.Close()
+		_ = web.Close()
+		return fail(err)
+	}
+
+	layers := layer.Default()
+	mux := rpc.NewMux(func(id uint32) bool { _, ok := layers.MethodName(id); return ok })
+	help.Register(mux, help.Config{DC: cfg.DC, Addresses: []help.Address{addr}})
+	srv, err := server.New(server.Options{
+		Key: key, Store: st, Mux: mux, Layers: layers, DC: cfg.DC, SaltSecret: secret, Logger: log,
+	})
+	if err != nil {
+		_ = tcp.Close()
+		_ = web.Close()
+		return fail(err)
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	a := &App{Key: key, MTProtoAddr: tcp.Addr(), HTTPAddr: web.Addr(), cancel: cancel, done: make(chan struct{})}
+	httpMux := http.NewServeMux()
+	httpMux.Handle("/apiws", transport.WebSocketHandler(ctx, srv.ServeConn, transport.ListenerOptions{Logger: log}))
+	hs := &http.Server{Handler: httpMux, ReadHeaderTimeout: 10 * time.Second}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		errs <- transport.Serve(ctx, tcp, srv.ServeConn, transport.ListenerOptions{Logger: log})
+	}()
+	go func() {
+		defer wg.Done()
+		if err := hs.Serve(web); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		errs <- srv.Run(ctx)
+	}()
+	go func() {
+		<-ctx.Done()
+		shut, cancelShut := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancelShut()
+		_ = hs.Shutdown(shut)
+	}()
+	go func() {
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil && a.err == nil {
+				a.err = err
+			}
+		}
+		if err := st.Close(); err != nil && a.err == nil {
+			a.err = err
+		}
+		close(a.done)
+	}()
+	log.Info("buttonflow serving", "mtproto", tcp.Addr().String(), "http", web.Addr().String(),
+		"data", cfg.DataDir, "layers", layers.Layers())
+	return a, nil
+}
+
+// Close shuts the server down and waits until it has stopped.
+func (a *App) Close() error {
+	a.cancel()
+	<-a.done
+	return a.err
+}
+
+// Done is closed when the server has stopped.
+func (a *App) Done() <-chan struct{} { return a.done }
+
+// Err is why the server stopped, once Done is closed.
+func (a *App) Err() error { return a.err }
+
+func parseAdvertise(s string) (help.Address, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return help.Address{}, fmt.Errorf("advertised address %q: %w", s, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p <= 0 || p > 65535 {
+		return help.Address{}, fmt.Errorf("advertised address %q: bad port", s)
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return help.Address{}, fmt.Errorf("advertised address %q: not an IP address", s)
+	}
+	if ip.IsUnspecified() {
+		return help.Address{}, fmt.Errorf("advertised address %q: %s is not reachable; pass --advertise", s, host)
+	}
+	return help.Address{IP: ip.String(), Port: p}, nil
+}

@@ -1,0 +1,197 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/crypto"
+
+	"github.com/buttonflow/buttonflow/internal/store"
+)
+
+// authKey is a live auth key: its secret, what it is bound to, and its sessions.
+type authKey struct {
+	key       crypto.AuthKey
+	id        int64
+	expiresAt time.Time // temporary keys only
+
+	mu       sync.Mutex
+	permID   int64 // id itself for a permanent key; the bound key for a temporary one
+	userID   int64 // logged-in account of the permanent key
+	bot      bool
+	sessions map[int64]*Session
+}
+
+func (k *authKey) temp() bool { return !k.expiresAt.IsZero() }
+
+// login returns the permanent key id the key acts for and who is logged in on it.
+func (k *authKey) login() (permID, userID int64, bot bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.permID, k.userID, k.bot
+}
+
+// keyRegistry caches auth keys in memory in front of the store.
+type keyRegistry struct {
+	store store.Store
+	now   func() time.Time
+
+	mu   sync.RWMutex
+	keys map[int64]*authKey
+}
+
+func newKeyRegistry(s store.Store, now func() time.Time) *keyRegistry {
+	return &keyRegistry{store: s, now: now, keys: make(map[int64]*authKey)}
+}
+
+// errKeyUnknown means the auth key id is not known (or expired): answered with -404.
+var errKeyUnknown = errors.New("auth key unknown")
+
+// get returns the live key with this id, loading it from the store when needed.
+func (r *keyRegistry) get(ctx context.Context, id int64) (*authKey, error) {
+	r.mu.RLock()
+	k := r.keys[id]
+	r.mu.RUnlock()
+	if k == nil {
+		rec, err := r.store.AuthKeys().Get(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errKeyUnknown
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load auth key: %w", err)
+		}
+		k = r.fromRecord(rec)
+		if rec.PermID != 0 {
+			perm, err := r.store.AuthKeys().Get(ctx, rec.PermID)
+			if err == nil {
+				k.userID = perm.UserID
+			}
+		}
+		r.mu.Lock()
+		if existing := r.keys[id]; existing != nil {
+			k = existing
+		} else {
+			r.keys[id] = k
+		}
+		r.mu.Unlock()
+	}
+	if k.temp() && !r.now().Before(k.expiresAt) {
+		return nil, errKeyUnknown
+	}
+	return k, nil
+}
+
+func (r *keyRegistry) fromRecord(rec *store.AuthKey) *authKey {
+	k := &authKey{
+		key:       crypto.Key(rec.Key).WithID(),
+		id:        rec.ID,
+		expiresAt: rec.ExpiresAt,
+		permID:    rec.PermID,
+		userID:    rec.UserID,
+		sessions:  make(map[int64]*Session),
+	}
+	if !k.temp() {
+		k.permID = rec.ID
+	}
+	return k
+}
+
+// add stores a newly exchanged key and makes it live.
+func (r *keyRegistry) add(ctx context.Context, key crypto.AuthKey, expiresAt time.Time) (*authKey, error) {
+	rec := &store.AuthKey{ID: key.IntID(), Key: key.Value, CreatedAt: r.now(), ExpiresAt: expiresAt}
+	if err := r.store.AuthKeys().Create(ctx, rec); err != nil {
+		return nil, fmt.Errorf("store new auth key: %w", err)
+	}
+	k := r.fromRecord(rec)
+	r.mu.Lock()
+	r.keys[k.id] = k
+	r.mu.Unlock()
+	return k, nil
+}
+
+// bind makes temporary key temp act for permanent key permID until expiresAt.
+func (r *keyRegistry) bind(ctx context.Context, temp *authKey, permID int64, expiresAt time.Time) error {
+	perm, err := r.get(ctx, permID)
+	if err != nil {
+		return err
+	}
+	if err := r.store.AuthKeys().Bind(ctx, temp.id, permID, expiresAt); err != nil {
+		return fmt.Errorf("bind temporary key: %w", err)
+	}
+	_, userID, bot := perm.login()
+	temp.mu.Lock()
+	temp.permID, temp.userID, temp.bot = permID, userID, bot
+	temp.mu.Unlock()
+	return nil
+}
+
+// setUser records the login on a permanent key and on the live temporary keys bound to it.
+func (r *keyRegistry) setUser(ctx context.Context, permID, userID int64, bot bool) error {
+	if err := r.store.AuthKeys().SetUser(ctx, permID, userID); err != nil {
+		return err
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, k := range r.keys {
+		k.mu.Lock()
+		if k.permID == permID {
+			k.userID, k.bot = userID, bot
+		}
+		k.mu.Unlock()
+	}
+	return nil
+}
+
+// forget drops a key from memory (after destroy_auth_key or logout).
+func (r *keyRegistry) forget(id int64) {
+	r.mu.Lock()
+	delete(r.keys, id)
+	r.mu.Unlock()
+}
+
+// sweep forgets sessions without connections for longer than ttl, and
+// expired temporary keys.
+func (r *keyRegistry) sweep(now time.Time, ttl time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, k := range r.keys {
+		if k.temp() && !now.Before(k.expiresAt) {
+			delete(r.keys, id)
+			continue
+		}
+		k.mu.Lock()
+		for sid, s := range k.sessions {
+			if s.idleSince(now) > ttl {
+				delete(k.sessions, sid)
+			}
+		}
+		k.mu.Unlock()
+	}
+}
+
+// sessionFor returns the session with this id on key k, creating it when new.
+func (k *authKey) sessionFor(id int64, now time.Time) (s *Session, created bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if s := k.sessions[id]; s != nil {
+		return s, false
+	}
+	s = newSession(k, id, now)
+	k.sessions[id] = s
+	return s, true
+}
+
+// dropSession removes a session (destroy_session).
+func (k *authKey) dropSession(id int64) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sessions[id]
+	if s == nil {
+		return false
+	}
+	delete(k.sessions, id)
+	return true
+}

@@ -1,0 +1,242 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/crypto"
+	"github.com/gotd/td/mt"
+	"github.com/gotd/td/proto"
+
+	"github.com/buttonflow/buttonflow/internal/layer"
+	"github.com/buttonflow/buttonflow/internal/mtproto/session"
+)
+
+// Session is one MTProto session: an auth key and a client-chosen session id,
+// with the msg_ids seen, the messages sent and not yet acknowledged, the
+// client's layer, and the connections it is live on.
+type Session struct {
+	key *authKey
+	id  int64
+
+	mu          sync.Mutex
+	inbox       session.Inbox
+	outbox      session.Outbox
+	layer       int
+	announced   bool // new_session_created sent
+	pendingAcks []int64
+	conns       []*conn
+	lastSeen    time.Time
+}
+
+func newSession(k *authKey, id int64, now time.Time) *Session {
+	return &Session{key: k, id: id, layer: layer.Latest, lastSeen: now}
+}
+
+// Layer is the TL layer the client speaks in this session.
+func (s *Session) Layer() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.layer
+}
+
+func (s *Session) idleSince(now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.conns) > 0 {
+		return 0
+	}
+	return now.Sub(s.lastSeen)
+}
+
+// attach makes c a live connection of the session and returns the messages
+// the client has not acknowledged, to be sent again on it.
+func (s *Session) attach(c *conn) []session.OutMsg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.conns {
+		if x == c {
+			return nil
+		}
+	}
+	s.conns = append(s.conns, c)
+	return s.outbox.Unacked()
+}
+
+func (s *Session) detach(c *conn, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.conns {
+		if x == c {
+			s.conns = append(s.conns[:i], s.conns[i+1:]...)
+			break
+		}
+	}
+	if len(s.conns) == 0 {
+		s.conns = nil
+	}
+	s.lastSeen = now
+}
+
+// liveConns returns the connections the session can be reached on; with
+// updatesOnly, only those that have not opted out of updates.
+func (s *Session) liveConns(updatesOnly bool) []*conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		if !updatesOnly || c.wantsUpdates() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// outMsg is a message to send: its serialized body (in the client's layer).
+type outMsg struct {
+	body     []byte
+	content  bool  // content-related: numbered odd and kept until acked
+	response bool  // answers a client message: msg_id 1 mod 4
+	reqMsgID int64 // the request an rpc_result answers
+	resend   *session.OutMsg
+}
+
+// frame numbers msgs (with pending acks in front) and builds the plaintext
+// to encrypt: one message, or a msg_container of several.
+func (s *Session) frame(now time.Time, msgs []outMsg) (msgID int64, seqNo int32, body bin.Encoder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var list []proto.Message
+	if len(s.pendingAcks) > 0 {
+		ack := &bin.Buffer{}
+		_ = (&mt.MsgsAck{MsgIDs: s.pendingAcks}).Encode(ack)
+		s.pendingAcks = nil
+		list = append(list, proto.Message{
+			ID: s.outbox.NextID(now, false), SeqNo: int(s.outbox.NextSeqNo(false)),
+			Bytes: ack.Len(), Body: ack.Raw(),
+		})
+	}
+	for _, m := range msgs {
+		if m.resend != nil {
+			r := m.resend
+			list = append(list, proto.Message{ID: r.ID, SeqNo: int(r.SeqNo), Bytes: len(r.Body), Body: r.Body})
+			continue
+		}
+		id := s.outbox.NextID(now, m.response)
+		seq := s.outbox.NextSeqNo(m.content)
+		if m.content {
+			s.outbox.Keep(session.OutMsg{ID: id, SeqNo: seq, ReqMsgID: m.reqMsgID, Body: m.body})
+		}
+		if m.reqMsgID != 0 {
+			s.inbox.SetAnswered(m.reqMsgID, id)
+		}
+		list = append(list, proto.Message{ID: id, SeqNo: int(seq), Bytes: len(m.body), Body: m.body})
+	}
+	if len(list) == 1 {
+		m := list[0]
+		return m.ID, int32(m.SeqNo), rawBody(m.Body)
+	}
+	return s.outbox.NextID(now, false), s.outbox.NextSeqNo(false), &proto.MessageContainer{Messages: list}
+}
+
+// rawBody encodes pre-serialized bytes as they are.
+type rawBody []byte
+
+func (r rawBody) Encode(b *bin.Buffer) error { b.Put(r); return nil }
+
+// send encrypts msgs (and pending acks) for the session and writes them on c.
+func (srv *Server) send(ctx context.Context, s *Session, c *conn, msgs ...outMsg) error {
+	now := srv.now()
+	msgID, seqNo, body := s.frame(now, msgs)
+	return srv.write(ctx, s, c, msgID, seqNo, body)
+}
+
+func (srv *Server) write(ctx context.Context, s *Session, c *conn, msgID int64, seqNo int32, body bin.Encoder) error {
+	buf := bufPool.Get().(*bin.Buffer)
+	defer putBuf(buf)
+	data := crypto.EncryptedMessageData{
+		Salt:      srv.salts.Current(s.key.id, srv.now()),
+		SessionID: s.id,
+		MessageID: msgID,
+		SeqNo:     seqNo,
+		Message:   body,
+	}
+	if err := srv.cipher.Encrypt(s.key.key, data, buf); err != nil {
+		return fmt.Errorf("encrypt: %w", err)
+	}
+	if err := c.tc.WriteFrame(ctx, buf.Raw()); err != nil {
+		c.close()
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// flushAcks sends pending acknowledgments on their own.
+func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
+	s.mu.Lock()
+	empty := len(s.pendingAcks) == 0
+	s.mu.Unlock()
+	if empty {
+		return nil
+	}
+	return srv.send(ctx, s, c)
+}
+
+// deliver sends m on c if c is still live, or on any other live connection of
+// the session; a content message with no live connection waits in the
+// outbox until the client comes back.
+func (srv *Server) deliver(ctx context.Context, s *Session, c *conn, m outMsg) {
+	targets := s.liveConns(false)
+	ordered := make([]*conn, 0, len(targets))
+	for _, x := range targets {
+		if x == c {
+			ordered = append([]*conn{x}, ordered...)
+		} else {
+			ordered = append(ordered, x)
+		}
+	}
+	for _, x := range ordered {
+		if err := srv.send(ctx, s, x, m); err == nil {
+			return
+		}
+		m = resendOf(s, m)
+	}
+	if len(ordered) == 0 && m.content && m.resend == nil {
+		now := srv.now()
+		s.mu.Lock()
+		id := s.outbox.NextID(now, m.response)
+		s.outbox.Keep(session.OutMsg{ID: id, SeqNo: s.outbox.NextSeqNo(true), ReqMsgID: m.reqMsgID, Body: m.body})
+		if m.reqMsgID != 0 {
+			s.inbox.SetAnswered(m.reqMsgID, id)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// resendOf turns a message that failed to go out into a resend of the copy
+// the outbox kept, so it keeps its msg_id on the next connection.
+func resendOf(s *Session, m outMsg) outMsg {
+	if !m.content || m.reqMsgID == 0 || m.resend != nil {
+		return m
+	}
+	s.mu.Lock()
+	kept, ok := s.outbox.ByRequest(m.reqMsgID)
+	s.mu.Unlock()
+	if ok {
+		return outMsg{resend: &kept}
+	}
+	return m
+}
+
+var bufPool = sync.Pool{New: func() any { return &bin.Buffer{Buf: make([]byte, 0, 512)} }}
+
+func putBuf(b *bin.Buffer) {
+	if cap(b.Buf) > 64<<10 {
+		return // let big buffers go
+	}
+	b.Reset()
+	bufPool.Put(b)
+}

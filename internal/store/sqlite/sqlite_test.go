@@ -1,0 +1,92 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/buttonflow/buttonflow/internal/store"
+)
+
+func openTest(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestAuthKeysPersistAcrossReopen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	k := &store.AuthKey{ID: -42, CreatedAt: time.Unix(1700000000, 5)}
+	for i := range k.Key {
+		k.Key[i] = byte(i)
+	}
+	if err := s.AuthKeys().Create(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AuthKeys().Create(ctx, k); err == nil {
+		t.Fatal("creating the same key id twice succeeded")
+	}
+	info := store.ClientInfo{Layer: 198, DeviceModel: "node", AppVersion: "2.26.22"}
+	if err := s.AuthKeys().SetClient(ctx, k.ID, info); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AuthKeys().SetUser(ctx, k.ID, 777); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2 := openTest(t, dir)
+	got, err := s2.AuthKeys().Get(ctx, k.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Key != k.Key || !got.CreatedAt.Equal(k.CreatedAt) || got.UserID != 777 || got.Client.Layer != 198 ||
+		got.Client.AppVersion != "2.26.22" || got.Temp() {
+		t.Fatalf("reloaded key differs: %+v", got)
+	}
+}
+
+func TestAuthKeysTempBindAndExpiry(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	now := time.Unix(1700000000, 0)
+	perm := &store.AuthKey{ID: 1, CreatedAt: now}
+	temp := &store.AuthKey{ID: 2, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	for _, k := range []*store.AuthKey{perm, temp} {
+		if err := s.AuthKeys().Create(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AuthKeys().Bind(ctx, 2, 1, now.Add(30*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.AuthKeys().Get(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.PermID != 1 || !got.ExpiresAt.Equal(now.Add(30*time.Minute)) {
+		t.Fatalf("binding not stored: %+v", got)
+	}
+	if err := s.AuthKeys().Bind(ctx, 99, 1, now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("binding a missing key: %v, want ErrNotFound", err)
+	}
+	n, err := s.AuthKeys().DeleteExpired(ctx, now.Add(31*time.Minute))
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteExpired = %d, %v; want 1", n, err)
+	}
+	if _, err := s.AuthKeys().Get(ctx, 2); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired key still there: %v", err)
+	}
+	if _, err := s.AuthKeys().Get(ctx, 1); err != nil {
+		t.Fatalf("permanent key removed: %v", err)
+	}
+}
