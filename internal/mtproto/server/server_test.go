@@ -1,0 +1,369 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/crypto"
+	"github.com/gotd/td/mt"
+	"github.com/gotd/td/proto"
+	"github.com/gotd/td/tg"
+
+	"github.com/buttonflow/buttonflow/internal/mtproto/session"
+)
+
+func decodeAs[T any, P interface {
+	*T
+	bin.Decoder
+}](t *testing.T, body []byte) *T {
+	t.Helper()
+	v := P(new(T))
+	if err := v.Decode(&bin.Buffer{Buf: body}); err != nil {
+		t.Fatalf("decode %T: %v", v, err)
+	}
+	return (*T)(v)
+}
+
+// barrier sends a ping and waits for its pong: everything sent before it on
+// this connection has been handled by then.
+func (c *client) barrier() []received {
+	c.f.t.Helper()
+	c.call(&mt.PingRequest{PingID: 99})
+	_, others := c.expect(mt.PongTypeID)
+	return others
+}
+
+func TestFirstMessageWithSaltZeroGetsBadServerSalt(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	bad := c.nextID()
+	c.sendRaw(bad, c.seq(true), 0, encode(&tg.HelpGetNearestDCRequest{}))
+	m, _ := c.expect(mt.BadServerSaltTypeID)
+	bs := decodeAs[mt.BadServerSalt](t, m.body)
+	if bs.BadMsgID != bad || bs.ErrorCode != session.BadMsgServerSalt {
+		t.Fatalf("bad_server_salt %+v", bs)
+	}
+	if f.calls.Load() != 0 {
+		t.Fatal("a message with a wrong salt was executed")
+	}
+	c.salt = bs.NewServerSalt
+	id := c.call(&tg.HelpGetNearestDCRequest{})
+	res := decodeAs[tg.NearestDC](t, c.result(id))
+	if res.ThisDC != 2 || f.calls.Load() != 1 {
+		t.Fatalf("after the new salt: %+v, %d calls", res, f.calls.Load())
+	}
+}
+
+func TestNewSessionCreatedComesFirst(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.sendRaw(c.nextID(), c.seq(true), 0, encode(&tg.HelpGetNearestDCRequest{}))
+	bad, _ := c.expect(mt.BadServerSaltTypeID)
+	c.salt = decodeAs[mt.BadServerSalt](t, bad.body).NewServerSalt
+	// The session starts with the first message the server accepts.
+	id := c.call(&tg.HelpGetNearestDCRequest{})
+	m, _ := c.expect(mt.NewSessionCreatedTypeID)
+	nsc := decodeAs[mt.NewSessionCreated](t, m.body)
+	if nsc.FirstMsgID != id || m.seq%2 != 1 {
+		t.Fatalf("new_session_created %+v seq %d", nsc, m.seq)
+	}
+	_ = c.result(id)
+}
+
+func TestMsgIDRules(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	now := f.clock.Now()
+	tests := []struct {
+		name string
+		id   int64
+		code int
+	}{
+		{"not divisible by four", c.nextID() + 1, session.BadMsgIDParity},
+		{"older than 300 s", int64(proto.NewMessageID(now.Add(-301*time.Second), proto.MessageFromClient)), session.BadMsgIDTooLow},
+		{"more than 30 s ahead", int64(proto.NewMessageID(now.Add(31*time.Second), proto.MessageFromClient)), session.BadMsgIDTooHigh},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := f.calls.Load()
+			c.sendRaw(tt.id, c.seq(true), c.salt, encode(&tg.HelpGetNearestDCRequest{}))
+			m, _ := c.expect(mt.BadMsgNotificationTypeID)
+			bn := decodeAs[mt.BadMsgNotification](t, m.body)
+			if bn.BadMsgID != tt.id || bn.ErrorCode != tt.code {
+				t.Fatalf("bad_msg_notification %+v, want code %d", bn, tt.code)
+			}
+			if f.calls.Load() != before {
+				t.Fatal("the rejected message was executed")
+			}
+		})
+	}
+}
+
+func TestAPIRequestWithEvenSeqNoIsRejected(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	id := c.nextID()
+	c.sendRaw(id, c.content*2, c.salt, encode(&tg.HelpGetNearestDCRequest{}))
+	m, _ := c.expect(mt.BadMsgNotificationTypeID)
+	if bn := decodeAs[mt.BadMsgNotification](t, m.body); bn.ErrorCode != session.BadMsgSeqNoOdd {
+		t.Fatalf("code %d, want %d", bn.ErrorCode, session.BadMsgSeqNoOdd)
+	}
+}
+
+func TestDuplicateRequestIsNeverExecutedTwice(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	before := f.calls.Load()
+	id := c.nextID()
+	seq := c.seq(true)
+	body := encode(&tg.HelpGetNearestDCRequest{})
+	c.sendRaw(id, seq, c.salt, body)
+	first := c.result(id)
+	// The client lost the answer and sends the same message again.
+	c.sendRaw(id, seq, c.salt, body)
+	again := c.result(id)
+	if string(first) != string(again) {
+		t.Fatal("the answer sent again differs from the first")
+	}
+	if n := f.calls.Load() - before; n != 1 {
+		t.Fatalf("request executed %d times, want 1", n)
+	}
+}
+
+func TestContainerWithGzipPackedRequest(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	before := f.calls.Load()
+	plainID, zipID := c.nextID(), c.nextID()
+	zipped := encode(proto.GZIP{Data: encode(&tg.HelpGetNearestDCRequest{})})
+	cont := &proto.MessageContainer{Messages: []proto.Message{
+		{ID: plainID, SeqNo: int(c.seq(true)), Body: encode(&tg.HelpGetNearestDCRequest{})},
+		{ID: zipID, SeqNo: int(c.seq(true)), Body: zipped},
+	}}
+	for i := range cont.Messages {
+		cont.Messages[i].Bytes = len(cont.Messages[i].Body)
+	}
+	c.sendRaw(c.nextID(), c.seq(false), c.salt, encode(cont))
+	_ = c.result(plainID)
+	_ = c.result(zipID)
+	if n := f.calls.Load() - before; n != 2 {
+		t.Fatalf("%d executions, want 2", n)
+	}
+}
+
+func TestSlowRequestIsAckedAtOnce(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	id := c.call(&tg.HelpGetSupportRequest{})
+	m, _ := c.expect(mt.MsgsAckTypeID)
+	if ack := decodeAs[mt.MsgsAck](t, m.body); !containsID(ack.MsgIDs, id) {
+		t.Fatalf("ack %v does not name the request %d", ack.MsgIDs, id)
+	}
+	// While it waits, the connection still serves other requests.
+	other := c.call(&tg.HelpGetNearestDCRequest{})
+	_ = c.result(other)
+	close(f.release)
+	res := decodeAs[tg.NearestDC](t, c.result(id))
+	if res.NearestDC != 7 {
+		t.Fatalf("slow result %+v", res)
+	}
+}
+
+func TestSlowAnswerReachesTheClientAfterReconnect(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	id := c.call(&tg.HelpGetSupportRequest{})
+	c.expect(mt.MsgsAckTypeID)
+	c.reconnect()
+	c.barrier() // the session is live on the new connection
+	close(f.release)
+	res := decodeAs[tg.NearestDC](t, c.result(id))
+	if res.NearestDC != 7 {
+		t.Fatalf("slow result %+v", res)
+	}
+}
+
+func TestMsgsStateReq(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	answered := c.call(&tg.HelpGetNearestDCRequest{})
+	_ = c.result(answered)
+	unknown := c.nextID() + 400
+	req := c.call(&mt.MsgsStateReq{MsgIDs: []int64{answered, unknown}})
+	m, _ := c.expect(mt.MsgsStateInfoTypeID)
+	info := decodeAs[mt.MsgsStateInfo](t, m.body)
+	if info.ReqMsgID != req || len(info.Info) != 2 || info.Info[0] != 4|32|64 || info.Info[1] != 2 {
+		t.Fatalf("msgs_state_info %+v", info)
+	}
+}
+
+func TestFutureSaltsAndRotation(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	c.call(&mt.GetFutureSaltsRequest{Num: 3})
+	m, _ := c.expect(mt.FutureSaltsTypeID)
+	fs := decodeAs[mt.FutureSalts](t, m.body)
+	if len(fs.Salts) != 3 {
+		t.Fatalf("%d salts, want 3", len(fs.Salts))
+	}
+	// Two hours later the old salt is refused and the second future salt works.
+	f.clock.Advance(2 * session.SaltPeriod)
+	old := c.nextID()
+	c.sendRaw(old, c.seq(true), c.salt, encode(&tg.HelpGetNearestDCRequest{}))
+	bad, _ := c.expect(mt.BadServerSaltTypeID)
+	if bs := decodeAs[mt.BadServerSalt](t, bad.body); bs.NewServerSalt != fs.Salts[2].Salt {
+		t.Fatalf("new salt %d, want the third future salt %d", bs.NewServerSalt, fs.Salts[2].Salt)
+	}
+	c.salt = fs.Salts[1].Salt // the previous period's salt is still accepted
+	_ = c.result(c.call(&tg.HelpGetNearestDCRequest{}))
+}
+
+func TestLoginGatesMethods(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	id := c.call(&tg.UsersGetUsersRequest{ID: []tg.InputUserClass{&tg.InputUserSelf{}}})
+	if e := rpcError(t, c.result(id)); e.ErrorCode != 401 || e.ErrorMessage != "AUTH_KEY_UNREGISTERED" {
+		t.Fatalf("before login: %+v", e)
+	}
+	if err := f.srv.SetLogin(context.Background(), c.key.IntID(), 1000, false); err != nil {
+		t.Fatal(err)
+	}
+	id = c.call(&tg.UsersGetUsersRequest{ID: []tg.InputUserClass{&tg.InputUserSelf{}}})
+	if e := rpcError(t, c.result(id)); e.ErrorCode != 400 || e.ErrorMessage != "METHOD_INVALID" {
+		t.Fatalf("after login, an unimplemented method: %+v", e)
+	}
+	b := &bin.Buffer{}
+	b.PutID(0x12345678)
+	id = c.nextID()
+	c.sendRaw(id, c.seq(true), c.salt, b.Raw())
+	if e := rpcError(t, c.result(id)); e.ErrorMessage != "INPUT_METHOD_INVALID" {
+		t.Fatalf("a constructor that is no method: %+v", e)
+	}
+}
+
+func TestUnknownLayerIsRefused(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	b := &bin.Buffer{}
+	b.PutID(invokeWithLayerID)
+	b.PutInt(5)
+	b.Put(encode(&tg.HelpGetNearestDCRequest{}))
+	id := c.nextID()
+	c.sendRaw(id, c.seq(true), c.salt, b.Raw())
+	if e := rpcError(t, c.result(id)); e.ErrorMessage != "CONNECTION_LAYER_INVALID" {
+		t.Fatalf("layer 5: %+v", e)
+	}
+}
+
+func TestDestroySession(t *testing.T) {
+	f := newFixture(t)
+	a := f.newClient(0)
+	a.ready()
+	// A second session on the same key.
+	b := &client{f: f, w: f.dial(), key: a.key, salt: a.salt, session: a.session + 1, cipher: a.cipher}
+	b.ready()
+	a.call(&mt.DestroySessionRequest{SessionID: b.session})
+	m, _ := a.expect(mt.DestroySessionOkTypeID)
+	if ok := decodeAs[mt.DestroySessionOk](t, m.body); ok.SessionID != b.session {
+		t.Fatalf("destroy_session_ok %+v", ok)
+	}
+	a.call(&mt.DestroySessionRequest{SessionID: 424242})
+	a.expect(mt.DestroySessionNoneTypeID)
+}
+
+func TestUnknownAuthKeyGets404(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	var fake crypto.Key
+	_, _ = rand.Read(fake[:])
+	c.key = fake.WithID()
+	c.sendRaw(c.nextID(), c.seq(true), 0, encode(&tg.HelpGetNearestDCRequest{}))
+	if _, err := c.recvFrame(); err != errTransportCode(-404) {
+		t.Fatalf("got %v, want transport error -404", err)
+	}
+}
+
+func TestBrokenMessageClosesOnlyItsConnection(t *testing.T) {
+	f := newFixture(t)
+	good := f.newClient(0)
+	good.ready()
+	bad := &client{f: f, w: f.dial(), key: good.key, salt: good.salt, session: good.session + 7, cipher: good.cipher}
+	frame := &bin.Buffer{}
+	frame.PutLong(good.key.IntID())
+	frame.Put(make([]byte, 16+48)) // msg_key and data that do not decrypt
+	if err := bad.w.Send(context.Background(), frame); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bad.recvFrame(); err == nil {
+		t.Fatal("the broken connection got an answer")
+	}
+	_ = good.result(good.call(&tg.HelpGetNearestDCRequest{}))
+}
+
+func TestBindTempAuthKey(t *testing.T) {
+	f := newFixture(t)
+	perm := f.newClient(0)
+	perm.ready()
+	if err := f.srv.SetLogin(context.Background(), perm.key.IntID(), 1000, false); err != nil {
+		t.Fatal(err)
+	}
+	temp := f.newClient(time.Hour)
+	temp.ready()
+	expires := int(f.clock.Now().Add(30 * time.Minute).Unix())
+	bindMsg := func(nonce int64) (int64, []byte) {
+		id := temp.nextID()
+		enc, err := crypto.EncryptBindMessage(rand.Reader, perm.key, id, &crypto.BindAuthKeyInner{
+			Nonce: 77, TempAuthKeyID: temp.key.IntID(), PermAuthKeyID: perm.key.IntID(),
+			TempSessionID: temp.session, ExpiresAt: expires,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id, encode(&tg.AuthBindTempAuthKeyRequest{
+			PermAuthKeyID: perm.key.IntID(), Nonce: nonce, ExpiresAt: expires, EncryptedMessage: enc,
+		})
+	}
+	id, body := bindMsg(78) // the outer nonce differs from the inner one
+	temp.sendRaw(id, temp.seq(true), temp.salt, body)
+	if e := rpcError(t, temp.result(id)); e.ErrorMessage != "ENCRYPTED_MESSAGE_INVALID" {
+		t.Fatalf("mismatched nonce: %+v", e)
+	}
+	id, body = bindMsg(77)
+	temp.sendRaw(id, temp.seq(true), temp.salt, body)
+	if res := temp.result(id); len(res) != 4 || string(res) != string(encode(&tg.BoolTrue{})) {
+		t.Fatalf("bind answered %x, want boolTrue", res)
+	}
+	// The temporary key now acts for the logged-in permanent key.
+	id = temp.call(&tg.UsersGetUsersRequest{ID: []tg.InputUserClass{&tg.InputUserSelf{}}})
+	if e := rpcError(t, temp.result(id)); e.ErrorMessage != "METHOD_INVALID" {
+		t.Fatalf("after binding: %+v, want the logged-in METHOD_INVALID", e)
+	}
+	// Once the temporary key expires it is unknown.
+	f.clock.Advance(time.Hour + time.Minute)
+	temp.call(&tg.HelpGetNearestDCRequest{})
+	if _, err := temp.recvFrame(); err != errTransportCode(-404) {
+		t.Fatalf("expired temporary key: %v, want -404", err)
+	}
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
