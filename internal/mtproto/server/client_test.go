@@ -61,6 +61,9 @@ func rsaKey(t *testing.T) *rsa.PrivateKey {
 	return testKey
 }
 
+// bigResultSize is the size of help.getAppConfig's test answer: big enough to be gzip_packed.
+const bigResultSize = 8000
+
 // fixture is a server on loopback with test handlers.
 type fixture struct {
 	t       *testing.T
@@ -93,6 +96,13 @@ func newFixture(t *testing.T) *fixture {
 		}
 		return &tg.NearestDC{ThisDC: 2, NearestDC: 7}, nil
 	}), rpc.Public(), rpc.Slow())
+	mux.Handle(tg.HelpGetAppConfigRequestTypeID, rpc.HandlerFunc(func(context.Context, *rpc.Request) (bin.Encoder, error) {
+		big := make([]byte, bigResultSize)
+		for i := range big {
+			big[i] = 'a' + byte(i%7)
+		}
+		return &tg.HelpAppConfig{Hash: 1, Config: &tg.JSONString{Value: string(big)}}, nil
+	}), rpc.Public())
 	f.srv, err = New(Options{
 		Key: rsaKey(t), Store: st, Mux: mux, Layers: layers,
 		SaltSecret: make([]byte, 32), Clock: f.clock.Now,

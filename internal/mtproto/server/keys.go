@@ -195,3 +195,20 @@ func (k *authKey) dropSession(id int64) bool {
 	delete(k.sessions, id)
 	return true
 }
+
+// sessionsOf returns the live sessions of every key acting for permID.
+func (r *keyRegistry) sessionsOf(permID int64) []*Session {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []*Session
+	for _, k := range r.keys {
+		k.mu.Lock()
+		if k.permID == permID {
+			for _, s := range k.sessions {
+				out = append(out, s)
+			}
+		}
+		k.mu.Unlock()
+	}
+	return out
+}

@@ -367,3 +367,62 @@ func containsID(ids []int64, id int64) bool {
 	}
 	return false
 }
+
+func TestPushReachesEveryLiveConnectionOfTheSession(t *testing.T) {
+	f := newFixture(t)
+	a := f.newClient(0)
+	a.ready()
+	// The same session on a second connection, and a third connection that
+	// opted out of updates with invokeWithoutUpdates.
+	b := &client{f: f, w: f.dial(), key: a.key, salt: a.salt, session: a.session, cipher: a.cipher, lastID: a.lastID, content: a.content}
+	b.barrier()
+	b.ready()
+	quiet := &client{f: f, w: f.dial(), key: a.key, salt: a.salt, session: a.session + 1, cipher: a.cipher}
+	wrapped := &bin.Buffer{}
+	wrapped.PutID(invokeWithoutUpdatesID)
+	wrapped.Put(encode(&tg.HelpGetNearestDCRequest{}))
+	id := quiet.nextID()
+	quiet.sendRaw(id, quiet.seq(true), quiet.salt, wrapped.Raw())
+	_ = quiet.result(id)
+
+	update := &tg.UpdateShort{Update: &tg.UpdateConfig{}, Date: 1700000000}
+	n, err := f.srv.Push(context.Background(), a.key.IntID(), update)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Fatalf("push reached %d connections, want 2", n)
+	}
+	for _, c := range []*client{a, b} {
+		m, _ := c.expect(tg.UpdateShortTypeID)
+		if got := decodeAs[tg.UpdateShort](t, m.body); got.Date != 1700000000 || m.seq%2 != 1 {
+			t.Fatalf("pushed %+v seq %d", got, m.seq)
+		}
+	}
+}
+
+func TestLargeResultIsGzipPackedAndResendReqWorks(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	id := c.call(&tg.HelpGetAppConfigRequest{})
+	m, _ := c.expect(proto.ResultTypeID)
+	res := decodeAs[proto.Result](t, m.body)
+	if res.RequestMessageID != id {
+		t.Fatalf("result for %d, want %d", res.RequestMessageID, id)
+	}
+	var gz proto.GZIP
+	if err := gz.Decode(&bin.Buffer{Buf: res.Result}); err != nil {
+		t.Fatalf("a %d-byte result was not gzip_packed: %v", bigResultSize, err)
+	}
+	cfg := decodeAs[tg.HelpAppConfig](t, gz.Data)
+	if len(cfg.Config.(*tg.JSONString).Value) != bigResultSize {
+		t.Fatal("decompressed result differs")
+	}
+	// The client asks for the answer again by its msg_id: the same message comes back.
+	c.call(&mt.MsgResendReq{MsgIDs: []int64{m.id}})
+	again, _ := c.expect(proto.ResultTypeID)
+	if again.id != m.id || string(again.body) != string(m.body) {
+		t.Fatal("msg_resend_req did not send the same message again")
+	}
+}

@@ -204,15 +204,24 @@ func (srv *Server) deliver(ctx context.Context, s *Session, c *conn, m outMsg) {
 		}
 		m = resendOf(s, m)
 	}
-	if len(ordered) == 0 && m.content && m.resend == nil {
-		now := srv.now()
-		s.mu.Lock()
-		id := s.outbox.NextID(now, m.response)
-		s.outbox.Keep(session.OutMsg{ID: id, SeqNo: s.outbox.NextSeqNo(true), ReqMsgID: m.reqMsgID, Body: m.body})
-		if m.reqMsgID != 0 {
-			s.inbox.SetAnswered(m.reqMsgID, id)
-		}
-		s.mu.Unlock()
+	if len(ordered) == 0 {
+		srv.keep(s, m)
+	}
+}
+
+// keep stores a content message for a session with no live connection; it
+// goes out when the client comes back to the session.
+func (srv *Server) keep(s *Session, m outMsg) {
+	if !m.content || m.resend != nil {
+		return
+	}
+	now := srv.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.outbox.NextID(now, m.response)
+	s.outbox.Keep(session.OutMsg{ID: id, SeqNo: s.outbox.NextSeqNo(true), ReqMsgID: m.reqMsgID, Body: m.body})
+	if m.reqMsgID != 0 {
+		s.inbox.SetAnswered(m.reqMsgID, id)
 	}
 }
 

@@ -1,0 +1,51 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+
+	"github.com/buttonflow/buttonflow/internal/layer"
+)
+
+// Push sends an unsolicited Updates object to every live connection, not
+// opted out of updates with invokeWithoutUpdates, of every session acting for
+// the permanent auth key permKeyID (its own sessions and those of temporary
+// keys bound to it), each in its session's layer. It returns how many
+// connections it reached. Sessions with no live connection keep the update
+// until the client comes back (up to the outbox's bounds).
+func (srv *Server) Push(ctx context.Context, permKeyID int64, u tg.UpdatesClass) (int, error) {
+	b := &bin.Buffer{}
+	if err := u.Encode(b); err != nil {
+		return 0, fmt.Errorf("push: encode %T: %w", u, err)
+	}
+	latest := b.Raw()
+	byLayer := map[int][]byte{layer.Latest: latest}
+	reached := 0
+	for _, s := range srv.keys.sessionsOf(permKeyID) {
+		l := s.Layer()
+		body, ok := byLayer[l]
+		if !ok {
+			var err error
+			if body, err = srv.layers.DownObject(l, "Updates", latest); err != nil {
+				srv.log.Warn("push: update has no form in the client's layer", "layer", l, "err", err)
+				continue
+			}
+			byLayer[l] = body
+		}
+		m := outMsg{body: body, content: true}
+		conns := s.liveConns(true)
+		if len(conns) == 0 {
+			srv.keep(s, m)
+			continue
+		}
+		for _, c := range conns {
+			if err := srv.send(ctx, s, c, m); err == nil {
+				reached++
+			}
+		}
+	}
+	return reached, nil
+}
