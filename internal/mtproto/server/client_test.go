@@ -22,6 +22,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/buttonflow/buttonflow/internal/layer"
+	"github.com/buttonflow/buttonflow/internal/mtproto/session"
 	"github.com/buttonflow/buttonflow/internal/mtproto/transport"
 	"github.com/buttonflow/buttonflow/internal/rpc"
 	"github.com/buttonflow/buttonflow/internal/store/sqlite"
@@ -180,7 +181,7 @@ type client struct {
 	session int64
 	cipher  crypto.Cipher
 	lastID  int64
-	content int32
+	seqNos  session.Outbox // numbers the client's messages as the server numbers its own
 	expires int64
 }
 
@@ -218,13 +219,7 @@ func (c *client) nextID() int64 {
 	return id
 }
 
-func (c *client) seq(content bool) int32 {
-	if !content {
-		return c.content * 2
-	}
-	c.content++
-	return c.content*2 - 1
-}
+func (c *client) seq(content bool) int32 { return c.seqNos.NextSeqNo(content) }
 
 // sendRaw encrypts and sends one message exactly as given.
 func (c *client) sendRaw(msgID int64, seqNo int32, salt int64, body []byte) {

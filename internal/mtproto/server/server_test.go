@@ -108,7 +108,7 @@ func TestAPIRequestWithEvenSeqNoIsRejected(t *testing.T) {
 	c := f.newClient(0)
 	c.ready()
 	id := c.nextID()
-	c.sendRaw(id, c.content*2, c.salt, encode(&tg.HelpGetNearestDCRequest{}))
+	c.sendRaw(id, c.seq(false), c.salt, encode(&tg.HelpGetNearestDCRequest{}))
 	m, _ := c.expect(mt.BadMsgNotificationTypeID)
 	if bn := decodeAs[mt.BadMsgNotification](t, m.body); bn.ErrorCode != session.BadMsgSeqNoOdd {
 		t.Fatalf("code %d, want %d", bn.ErrorCode, session.BadMsgSeqNoOdd)
@@ -374,7 +374,7 @@ func TestPushReachesEveryLiveConnectionOfTheSession(t *testing.T) {
 	a.ready()
 	// The same session on a second connection, and a third connection that
 	// opted out of updates with invokeWithoutUpdates.
-	b := &client{f: f, w: f.dial(), key: a.key, salt: a.salt, session: a.session, cipher: a.cipher, lastID: a.lastID, content: a.content}
+	b := &client{f: f, w: f.dial(), key: a.key, salt: a.salt, session: a.session, cipher: a.cipher, lastID: a.lastID, seqNos: a.seqNos}
 	b.barrier()
 	b.ready()
 	quiet := &client{f: f, w: f.dial(), key: a.key, salt: a.salt, session: a.session + 1, cipher: a.cipher}
