@@ -13,10 +13,21 @@ import (
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrConflict is returned when a unique field (phone, username, random_id)
+// is already taken.
+var ErrConflict = errors.New("store: conflict")
+
 // Store is the whole persistent state of a buttonflow server.
 type Store interface {
 	// AuthKeys holds MTProto auth keys and what is bound to them.
 	AuthKeys() AuthKeys
+	// Users holds accounts: people and bots.
+	Users() Users
+	// Boxes reads message boxes and update logs; Write changes them.
+	Boxes() Boxes
+	// Write runs fn in one write transaction: everything fn did is committed
+	// together when it returns nil, and nothing when it returns an error.
+	Write(ctx context.Context, fn func(tx Tx) error) error
 	// Close releases the store's resources.
 	Close() error
 }
@@ -36,6 +47,8 @@ type AuthKey struct {
 	PermID int64
 	// UserID is the account logged in with this (permanent) key; zero when none.
 	UserID int64
+	// Bot reports whether UserID is a bot.
+	Bot bool
 	// Client is what the client said of itself in initConnection.
 	Client ClientInfo
 }
@@ -68,9 +81,11 @@ type AuthKeys interface {
 	// Bind binds the temporary key tempID to the permanent key permID until
 	// expiresAt, replacing any earlier binding of tempID.
 	Bind(ctx context.Context, tempID, permID int64, expiresAt time.Time) error
-	// SetUser records which account is logged in with the permanent key id
-	// (zero logs out).
-	SetUser(ctx context.Context, id, userID int64) error
+	// SetUser records which account (a bot when bot is set) is logged in
+	// with the permanent key id (zero logs out).
+	SetUser(ctx context.Context, id, userID int64, bot bool) error
+	// LoggedIn returns the permanent keys on which userID is logged in.
+	LoggedIn(ctx context.Context, userID int64) ([]int64, error)
 	// SetClient records the client's initConnection parameters for key id.
 	SetClient(ctx context.Context, id int64, c ClientInfo) error
 	// DeleteExpired removes temporary keys that expired before now and returns

@@ -67,7 +67,7 @@ func (r *keyRegistry) get(ctx context.Context, id int64) (*authKey, error) {
 		if rec.PermID != 0 {
 			perm, err := r.store.AuthKeys().Get(ctx, rec.PermID)
 			if err == nil {
-				k.userID = perm.UserID
+				k.userID, k.bot = perm.UserID, perm.Bot
 			}
 		}
 		r.mu.Lock()
@@ -91,6 +91,7 @@ func (r *keyRegistry) fromRecord(rec *store.AuthKey) *authKey {
 		expiresAt: rec.ExpiresAt,
 		permID:    rec.PermID,
 		userID:    rec.UserID,
+		bot:       rec.Bot,
 		sessions:  make(map[int64]*Session),
 	}
 	if !k.temp() {
@@ -130,7 +131,7 @@ func (r *keyRegistry) bind(ctx context.Context, temp *authKey, permID int64, exp
 
 // setUser records the login on a permanent key and on the live temporary keys bound to it.
 func (r *keyRegistry) setUser(ctx context.Context, permID, userID int64, bot bool) error {
-	if err := r.store.AuthKeys().SetUser(ctx, permID, userID); err != nil {
+	if err := r.store.AuthKeys().SetUser(ctx, permID, userID, bot); err != nil {
 		return err
 	}
 	r.mu.RLock()
@@ -205,6 +206,28 @@ func (r *keyRegistry) sessionsOf(permID int64) []*Session {
 		k.mu.Lock()
 		if k.permID == permID {
 			for _, s := range k.sessions {
+				out = append(out, s)
+			}
+		}
+		k.mu.Unlock()
+	}
+	return out
+}
+
+// sessionsOfUser returns the live sessions of every key on which userID is
+// logged in, leaving out the session except (the one that made the change,
+// which gets it in its RPC result).
+func (r *keyRegistry) sessionsOfUser(userID int64, except SessionRef) []*Session {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []*Session
+	for _, k := range r.keys {
+		k.mu.Lock()
+		if k.userID == userID {
+			for _, s := range k.sessions {
+				if s.key.id == except.AuthKeyID && s.id == except.SessionID {
+					continue
+				}
 				out = append(out, s)
 			}
 		}

@@ -17,6 +17,21 @@ import (
 // connections it reached. Sessions with no live connection keep the update
 // until the client comes back (up to the outbox's bounds).
 func (srv *Server) Push(ctx context.Context, permKeyID int64, u tg.UpdatesClass) (int, error) {
+	return srv.pushTo(ctx, srv.keys.sessionsOf(permKeyID), u)
+}
+
+// SessionRef names one MTProto session: its auth key and session id.
+type SessionRef struct {
+	AuthKeyID, SessionID int64
+}
+
+// PushUser sends u, like Push, to every session of every key on which userID
+// is logged in, except the session except (zero for none).
+func (srv *Server) PushUser(ctx context.Context, userID int64, except SessionRef, u tg.UpdatesClass) (int, error) {
+	return srv.pushTo(ctx, srv.keys.sessionsOfUser(userID, except), u)
+}
+
+func (srv *Server) pushTo(ctx context.Context, sessions []*Session, u tg.UpdatesClass) (int, error) {
 	b := &bin.Buffer{}
 	if err := u.Encode(b); err != nil {
 		return 0, fmt.Errorf("push: encode %T: %w", u, err)
@@ -24,7 +39,7 @@ func (srv *Server) Push(ctx context.Context, permKeyID int64, u tg.UpdatesClass)
 	latest := b.Raw()
 	byLayer := map[int][]byte{layer.Latest: latest}
 	reached := 0
-	for _, s := range srv.keys.sessionsOf(permKeyID) {
+	for _, s := range sessions {
 		l := s.Layer()
 		body, ok := byLayer[l]
 		if !ok {

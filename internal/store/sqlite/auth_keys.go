@@ -22,8 +22,8 @@ func (a authKeys) Get(ctx context.Context, id int64) (*store.AuthKey, error) {
 		client  string
 	)
 	err := a.s.r.QueryRowContext(ctx,
-		`SELECT key, created_at, expires_at, perm_id, user_id, client FROM auth_keys WHERE id = ?`, id,
-	).Scan(&key, &created, &expires, &k.PermID, &k.UserID, &client)
+		`SELECT key, created_at, expires_at, perm_id, user_id, bot, client FROM auth_keys WHERE id = ?`, id,
+	).Scan(&key, &created, &expires, &k.PermID, &k.UserID, &k.Bot, &client)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -52,8 +52,8 @@ func (a authKeys) Create(ctx context.Context, k *store.AuthKey) error {
 		expires = k.ExpiresAt.Unix()
 	}
 	_, err = a.s.w.ExecContext(ctx,
-		`INSERT INTO auth_keys (id, key, created_at, expires_at, perm_id, user_id, client) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Key[:], k.CreatedAt.UnixNano(), expires, k.PermID, k.UserID, string(client))
+		`INSERT INTO auth_keys (id, key, created_at, expires_at, perm_id, user_id, bot, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.Key[:], k.CreatedAt.UnixNano(), expires, k.PermID, k.UserID, k.Bot, string(client))
 	if err != nil {
 		return fmt.Errorf("sqlite: create auth key %x: %w", uint64(k.ID), err)
 	}
@@ -72,8 +72,28 @@ func (a authKeys) Bind(ctx context.Context, tempID, permID int64, expiresAt time
 		permID, expiresAt.Unix(), tempID)
 }
 
-func (a authKeys) SetUser(ctx context.Context, id, userID int64) error {
-	return a.update(ctx, id, `UPDATE auth_keys SET user_id = ? WHERE id = ?`, userID, id)
+func (a authKeys) SetUser(ctx context.Context, id, userID int64, bot bool) error {
+	return a.update(ctx, id, `UPDATE auth_keys SET user_id = ?, bot = ? WHERE id = ?`, userID, bot, id)
+}
+
+func (a authKeys) LoggedIn(ctx context.Context, userID int64) ([]int64, error) {
+	rows, err := a.s.r.QueryContext(ctx, `SELECT id FROM auth_keys WHERE user_id = ? AND perm_id = 0`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: keys of user %d: %w", userID, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: keys of user %d: %w", userID, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: keys of user %d: %w", userID, err)
+	}
+	return ids, nil
 }
 
 func (a authKeys) SetClient(ctx context.Context, id int64, c store.ClientInfo) error {

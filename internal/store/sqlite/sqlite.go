@@ -93,6 +93,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // AuthKeys implements store.Store.
 func (s *Store) AuthKeys() store.AuthKeys { return authKeys{s} }
 
+// Users implements store.Store.
+func (s *Store) Users() store.Users { return users{s} }
+
+// Boxes implements store.Store.
+func (s *Store) Boxes() store.Boxes { return boxes{s} }
+
 // Close implements store.Store.
 func (s *Store) Close() error {
 	rerr := s.r.Close()

@@ -37,7 +37,7 @@ func TestAuthKeysPersistAcrossReopen(t *testing.T) {
 	if err := s.AuthKeys().SetClient(ctx, k.ID, info); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AuthKeys().SetUser(ctx, k.ID, 777); err != nil {
+	if err := s.AuthKeys().SetUser(ctx, k.ID, 777, true); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
