@@ -73,7 +73,7 @@ func startServer(t *testing.T) *testServer {
 func (s *testServer) start() {
 	s.t.Helper()
 	a, err := app.Start(context.Background(), app.Config{
-		DataDir: s.dataDir, Listen: s.listen, HTTP: s.http, Logger: testLogger(s.t),
+		DataDir: s.dataDir, Listen: s.listen, HTTP: s.http, Logger: testLogger(s.t), LoginCode: testLoginCode,
 	})
 	if err != nil {
 		s.t.Fatalf("start server: %v", err)
@@ -113,16 +113,29 @@ func (s *testServer) authKeyCount() int {
 	return n
 }
 
-// gotdClient returns a gotd/td client pointed at s over the given transport.
-func (s *testServer) gotdClient(proto transport.Protocol, storage session.Storage) *telegram.Client {
+func (s *testServer) hostPort() (string, int) {
 	host, portStr, _ := net.SplitHostPort(s.listen)
 	var port int
 	fmt.Sscan(portStr, &port)
+	return host, port
+}
+
+func dcList(host string, port int) dcs.List {
+	return dcs.List{Options: []tg.DCOption{{ID: 2, IPAddress: host, Port: port}}}
+}
+
+func plainResolver(proto transport.Protocol) dcs.Resolver {
+	return dcs.Plain(dcs.PlainOptions{Protocol: proto})
+}
+
+// gotdClient returns a gotd/td client pointed at s over the given transport.
+func (s *testServer) gotdClient(proto transport.Protocol, storage session.Storage) *telegram.Client {
+	host, port := s.hostPort()
 	return telegram.NewClient(17349, "buttonflow-test", telegram.Options{
 		PublicKeys:     []telegram.PublicKey{{RSA: s.key()}},
 		DC:             2,
-		DCList:         dcs.List{Options: []tg.DCOption{{ID: 2, IPAddress: host, Port: port}}},
-		Resolver:       dcs.Plain(dcs.PlainOptions{Protocol: proto}),
+		DCList:         dcList(host, port),
+		Resolver:       plainResolver(proto),
 		SessionStorage: storage,
 		DialTimeout:    5 * time.Second,
 	})

@@ -3,10 +3,12 @@
 //
 //	buttonflow serve [--data DIR] [--listen HOST:PORT] [--http HOST:PORT]
 //	buttonflow key   [--data DIR]
+//	buttonflow bot create [--data DIR] --username NAME [--name TITLE]
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,17 +17,21 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/buttonflow/buttonflow/internal/app"
+	"github.com/buttonflow/buttonflow/internal/chat"
 	"github.com/buttonflow/buttonflow/internal/datadir"
 	"github.com/buttonflow/buttonflow/internal/serverkey"
+	"github.com/buttonflow/buttonflow/internal/store/sqlite"
 )
 
 const usage = `buttonflow: a Telegram-compatible server for the bot button flow
 
 Usage:
-  buttonflow serve [--data DIR] [--listen HOST:PORT] [--http HOST:PORT] [--advertise HOST:PORT]
+  buttonflow serve [--data DIR] [--listen HOST:PORT] [--http HOST:PORT] [--advertise HOST:PORT] [--login-code CODE]
   buttonflow key   [--data DIR]
+  buttonflow bot create [--data DIR] --username NAME [--name TITLE]
 
 Run "buttonflow COMMAND -h" for a command's flags.
 `
@@ -45,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = serve(args[1:], stderr)
 	case "key":
 		err = key(args[1:], stdout, stderr)
+	case "bot":
+		err = bot(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -71,6 +79,7 @@ func serve(args []string, stderr io.Writer) error {
 	advertise := fs.String("advertise", "", "address given to clients in help.getConfig (default: the --listen address)")
 	dc := fs.Int("dc", 2, "data center id the server reports")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	loginCode := fs.String("login-code", "", "a login code valid for every phone (development and tests)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,7 +95,7 @@ func serve(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := app.Start(ctx, app.Config{
-		DataDir: *data, Listen: *listen, HTTP: *httpAddr, Advertise: *advertise, DC: *dc, Logger: log,
+		DataDir: *data, Listen: *listen, HTTP: *httpAddr, Advertise: *advertise, DC: *dc, LoginCode: *loginCode, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -114,5 +123,39 @@ func key(args []string, stdout, stderr io.Writer) error {
 	fp := serverkey.Fingerprint(&k.PublicKey)
 	fmt.Fprintf(stdout, "%s", serverkey.PublicPEM(&k.PublicKey))
 	fmt.Fprintf(stdout, "fingerprint: %016x (%d)\n", uint64(fp), fp)
+	return nil
+}
+
+func bot(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("usage: buttonflow bot create [--data DIR] --username NAME [--name TITLE]")
+	}
+	fs := flag.NewFlagSet("bot create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", datadir.Default, "data folder (the server may be running on it)")
+	username := fs.String("username", "", "the bot's username, ending in \"bot\"")
+	name := fs.String("name", "", "the bot's display name (default: the username)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *username == "" || fs.NArg() > 0 {
+		return fmt.Errorf("--username is required (and nothing else may follow the flags)")
+	}
+	if err := os.MkdirAll(*data, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, token, err := chat.CreateBot(ctx, st.Users(), rand.Reader, time.Now(), *username, *name, 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created bot @%s (id %d)\n", u.Username, u.ID)
+	// The token is the last line: scripts take it with tail -n1.
+	fmt.Fprintln(stdout, token)
 	return nil
 }

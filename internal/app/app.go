@@ -6,7 +6,9 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rsa"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,11 +18,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gotd/td/tg"
+
+	"github.com/buttonflow/buttonflow/internal/chat"
 	"github.com/buttonflow/buttonflow/internal/datadir"
 	"github.com/buttonflow/buttonflow/internal/layer"
 	"github.com/buttonflow/buttonflow/internal/mtproto/server"
 	"github.com/buttonflow/buttonflow/internal/mtproto/transport"
 	"github.com/buttonflow/buttonflow/internal/rpc"
+	"github.com/buttonflow/buttonflow/internal/rpc/api"
 	"github.com/buttonflow/buttonflow/internal/rpc/help"
 	"github.com/buttonflow/buttonflow/internal/serverkey"
 	"github.com/buttonflow/buttonflow/internal/store/sqlite"
@@ -39,6 +45,8 @@ type Config struct {
 	Advertise string
 	// DC is the data center id (2 when zero).
 	DC int
+	// LoginCode, when set, is a login code valid for every phone (development and tests).
+	LoginCode string
 	// Logger receives logs; slog.Default() when nil.
 	Logger *slog.Logger
 }
@@ -114,6 +122,17 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		return fail(err)
 	}
 
+	svc, err := chat.New(chat.Options{
+		Store: st, Pusher: pusher{srv}, Logins: srv, Secret: derive(secret, "access hashes"),
+		LoginCode: cfg.LoginCode, Logger: log,
+	})
+	if err != nil {
+		_ = tcp.Close()
+		_ = web.Close()
+		return fail(err)
+	}
+	api.Register(mux, svc)
+
 	ctx, cancel := context.WithCancel(ctx)
 	a := &App{Key: key, MTProtoAddr: tcp.Addr(), HTTPAddr: web.Addr(), cancel: cancel, done: make(chan struct{})}
 	httpMux := http.NewServeMux()
@@ -173,6 +192,21 @@ func (a *App) Done() <-chan struct{} { return a.done }
 
 // Err is why the server stopped, once Done is closed.
 func (a *App) Err() error { return a.err }
+
+// pusher adapts the MTProto server to the domain's Pusher.
+type pusher struct{ srv *server.Server }
+
+func (p pusher) PushUser(ctx context.Context, userID int64, except chat.Session, u tg.UpdatesClass) error {
+	_, err := p.srv.PushUser(ctx, userID, server.SessionRef{AuthKeyID: except.AuthKeyID, SessionID: except.SessionID}, u)
+	return err
+}
+
+// derive makes a key for one purpose from the data folder's secret.
+func derive(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}
 
 func parseAdvertise(s string) (help.Address, error) {
 	host, port, err := net.SplitHostPort(s)

@@ -1,0 +1,140 @@
+package chat
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/buttonflow/buttonflow/internal/store"
+)
+
+// accessHash is the access_hash viewer must present for target: an HMAC of
+// the pair under the server secret, so every viewer gets its own and none can
+// be guessed, and nothing needs storing.
+func (s *Service) accessHash(kind byte, viewer, target int64) int64 {
+	m := hmac.New(sha256.New, s.secret)
+	var b [17]byte
+	b[0] = kind
+	binary.LittleEndian.PutUint64(b[1:], uint64(viewer))
+	binary.LittleEndian.PutUint64(b[9:], uint64(target))
+	m.Write(b[:])
+	return int64(binary.LittleEndian.Uint64(m.Sum(nil)))
+}
+
+const (
+	kindUser    = 'u'
+	kindChannel = 'c'
+)
+
+// userHash is the access_hash of user target for viewer.
+func (s *Service) userHash(viewer, target int64) int64 {
+	return s.accessHash(kindUser, viewer, target)
+}
+
+// resolveUser checks an InputUser for viewer and returns the account it names.
+func (s *Service) resolveUser(ctx context.Context, viewer int64, in tg.InputUserClass) (*store.User, error) {
+	var id int64
+	switch u := in.(type) {
+	case *tg.InputUserSelf:
+		id = viewer
+	case *tg.InputUser:
+		if u.UserID != viewer && u.AccessHash != s.userHash(viewer, u.UserID) {
+			return nil, ErrUserIDInvalid
+		}
+		id = u.UserID
+	default:
+		return nil, ErrUserIDInvalid
+	}
+	usr, err := s.st.Users().Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrUserIDInvalid
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolve user %d: %w", id, err)
+	}
+	return usr, nil
+}
+
+// resolvePeer checks an InputPeer for viewer. Only users are peers so far;
+// basic groups and channels answer PEER_ID_INVALID and CHANNEL_INVALID.
+func (s *Service) resolvePeer(ctx context.Context, viewer int64, in tg.InputPeerClass) (*store.User, error) {
+	var id int64
+	switch p := in.(type) {
+	case *tg.InputPeerSelf:
+		id = viewer
+	case *tg.InputPeerUser:
+		if p.UserID != viewer && p.AccessHash != s.userHash(viewer, p.UserID) {
+			return nil, ErrPeerIDInvalid
+		}
+		id = p.UserID
+	case *tg.InputPeerChannel, *tg.InputPeerChannelFromMessage:
+		return nil, ErrChannelInvalid
+	default:
+		return nil, ErrPeerIDInvalid
+	}
+	usr, err := s.st.Users().Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrPeerIDInvalid
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolve peer %d: %w", id, err)
+	}
+	return usr, nil
+}
+
+// userFor renders an account as viewer sees it.
+func (s *Service) userFor(viewer int64, u *store.User) *tg.User {
+	out := &tg.User{
+		ID:         u.ID,
+		AccessHash: s.userHash(viewer, u.ID),
+		FirstName:  u.FirstName,
+		LastName:   u.LastName,
+		Username:   u.Username,
+		Self:       u.ID == viewer,
+		Bot:        u.Bot,
+	}
+	out.SetFlags()
+	if u.ID == viewer && u.Phone != "" {
+		out.SetPhone(u.Phone)
+	}
+	if u.Bot {
+		out.SetBotInfoVersion(1)
+		if u.BotInline {
+			out.SetBotInlinePlaceholder(u.BotInlinePlaceholder)
+		}
+	} else {
+		out.SetStatus(&tg.UserStatusRecently{})
+	}
+	return out
+}
+
+// usersFor loads and renders the accounts ids (duplicates and unknown ids skipped).
+func (s *Service) usersFor(ctx context.Context, viewer int64, ids ...int64) ([]tg.UserClass, error) {
+	seen := make(map[int64]bool, len(ids))
+	uniq := ids[:0:0]
+	for _, id := range ids {
+		if id != 0 && !seen[id] {
+			seen[id] = true
+			uniq = append(uniq, id)
+		}
+	}
+	found, err := s.st.Users().GetMany(ctx, uniq)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tg.UserClass, 0, len(uniq))
+	for _, id := range uniq {
+		if u := found[id]; u != nil {
+			out = append(out, s.userFor(viewer, u))
+		}
+	}
+	return out, nil
+}
+
+// peerUser is the Peer of a private chat with user id.
+func peerUser(id int64) tg.PeerClass { return &tg.PeerUser{UserID: id} }

@@ -1,0 +1,183 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/buttonflow/buttonflow/internal/store"
+)
+
+// userEditWindow is how long a user may edit a sent message (bots have no limit).
+const userEditWindow = 48 * 60 * 60
+
+// EditMessage answers messages.editMessage: new text, entities or inline
+// keyboard for a message the caller sent, in every box that holds it.
+func (s *Service) EditMessage(ctx context.Context, sess Session, req *tg.MessagesEditMessageRequest) (tg.UpdatesClass, error) {
+	peer, err := s.resolvePeer(ctx, sess.UserID, req.Peer)
+	if err != nil {
+		return nil, err
+	}
+	text, hasText := req.GetMessage()
+	if hasText && utf8.RuneCountInString(text) > maxMessageLength {
+		return nil, ErrMessageTooLong
+	}
+	if _, ok := req.GetMedia(); ok {
+		return nil, ErrMediaInvalid
+	}
+	me, err := s.st.Users().Get(ctx, sess.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("edit message: %w", err)
+	}
+	var markup tg.ReplyMarkupClass
+	if m, ok := req.GetReplyMarkup(); ok && me.Bot {
+		if _, inline := m.(*tg.ReplyInlineMarkup); !inline {
+			return nil, ErrReplyMarkupInvalid
+		}
+		if markup, err = s.validateMarkup(ctx, me, m, markupContext{private: true}); err != nil {
+			return nil, err
+		}
+	}
+	now := int(s.now().Unix())
+	var ob *outbox
+	err = s.st.Write(ctx, func(tx store.Tx) error {
+		mine, err := tx.Message(sess.UserID, req.ID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && mine.Peer != (store.Peer{Type: store.PeerUser, ID: peer.ID})) {
+			return ErrMessageIDInvalid
+		} else if err != nil {
+			return err
+		}
+		if mine.FromID != sess.UserID {
+			return ErrMessageAuthorRequired
+		}
+		if !me.Bot && now-int(mine.Date.Unix()) > userEditWindow {
+			return ErrMessageEditTimeExpired
+		}
+		copies, err := tx.Copies(mine.Ref)
+		if err != nil {
+			return err
+		}
+		ob = newOutbox(tx, now, sess.UserID)
+		changed := false
+		for _, c := range copies {
+			msg, err := decodeMessage(c.Body)
+			if err != nil {
+				return err
+			}
+			if hasText {
+				msg.Message = text
+				msg.Entities = req.Entities
+			}
+			if me.Bot {
+				// An edit carries the whole inline keyboard: none removes it.
+				if _, wasInline := msg.ReplyMarkup.(*tg.ReplyInlineMarkup); wasInline || markup != nil {
+					msg.ReplyMarkup = markup
+				}
+			}
+			msg.Flags, msg.Flags2 = 0, 0
+			same, err := encodeTL(msg)
+			if err != nil {
+				return err
+			}
+			if bytes.Equal(same, c.Body) {
+				continue
+			}
+			changed = true
+			msg.EditDate = now
+			if c.Body, err = encodeTL(msg); err != nil {
+				return err
+			}
+			if err := tx.PutMessage(c); err != nil {
+				return err
+			}
+			u := &tg.UpdateEditMessage{Message: msg, PtsCount: 1}
+			if err := ob.add(c.Owner, 1, u, func(p int) { u.Pts = p }); err != nil {
+				return err
+			}
+		}
+		if !changed {
+			return ErrMessageNotModified
+		}
+		return ob.seal(ctx, s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	mine, err := ob.deliver(ctx, s, sess, sess.UserID, peer.ID)
+	if err != nil {
+		return nil, err
+	}
+	if mine == nil {
+		return &tg.Updates{Date: now, Users: []tg.UserClass{}, Chats: []tg.ChatClass{}}, nil
+	}
+	return mine, nil
+}
+
+// DeleteMessages answers messages.deleteMessages. Deleting in a private chat
+// with revoke (always, for bots) removes every copy; otherwise only the
+// caller's. Ids that name nothing are skipped, as Telegram does.
+func (s *Service) DeleteMessages(ctx context.Context, sess Session, req *tg.MessagesDeleteMessagesRequest) (*tg.MessagesAffectedMessages, error) {
+	now := int(s.now().Unix())
+	var (
+		ob  *outbox
+		res tg.MessagesAffectedMessages
+	)
+	err := s.st.Write(ctx, func(tx store.Tx) error {
+		ob = newOutbox(tx, now, sess.UserID)
+		perOwner := map[int64][]int{}
+		var owners []int64
+		for _, id := range req.ID {
+			mine, err := tx.Message(sess.UserID, id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			targets := []*store.Message{mine}
+			if req.Revoke || sess.Bot {
+				if targets, err = tx.Copies(mine.Ref); err != nil {
+					return err
+				}
+			}
+			for _, t := range targets {
+				if err := tx.DeleteMessage(t.Owner, t.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+				if _, ok := perOwner[t.Owner]; !ok {
+					owners = append(owners, t.Owner)
+				}
+				perOwner[t.Owner] = append(perOwner[t.Owner], t.ID)
+			}
+		}
+		for _, owner := range owners {
+			ids := perOwner[owner]
+			u := &tg.UpdateDeleteMessages{Messages: ids, PtsCount: len(ids)}
+			if err := ob.add(owner, len(ids), u, func(p int) { u.Pts = p }); err != nil {
+				return err
+			}
+			if owner == sess.UserID {
+				res = tg.MessagesAffectedMessages{Pts: u.Pts, PtsCount: u.PtsCount}
+			}
+		}
+		if res.Pts == 0 {
+			st, err := tx.State(sess.UserID)
+			if err != nil {
+				return err
+			}
+			res.Pts = st.Pts
+		}
+		return ob.seal(ctx, s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The caller learns its pts from the result; its other sessions by push.
+	if _, err := ob.deliver(ctx, s, sess); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}

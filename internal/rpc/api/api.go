@@ -1,0 +1,82 @@
+// Package api registers the methods of accounts, users, messages and updates
+// on an rpc.Mux, each a thin adapter from the decoded tg request to the
+// domain (internal/chat) and back.
+package api
+
+import (
+	"context"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+
+	"github.com/buttonflow/buttonflow/internal/chat"
+	"github.com/buttonflow/buttonflow/internal/rpc"
+)
+
+// session turns the RPC layer's caller into the domain's.
+func session(s rpc.Session) chat.Session {
+	return chat.Session{
+		AuthKeyID: s.AuthKeyID, SessionID: s.SessionID, PermAuthKeyID: s.PermAuthKeyID,
+		UserID: s.UserID, Bot: s.Bot,
+	}
+}
+
+// handle adapts a domain call that takes the caller and the typed request.
+func handle[Req any, PReq interface {
+	*Req
+	bin.Decoder
+}, Res bin.Encoder](fn func(ctx context.Context, s chat.Session, req PReq) (Res, error)) rpc.Handler {
+	return rpc.Typed(func(ctx context.Context, s rpc.Session, req PReq) (Res, error) {
+		return fn(ctx, session(s), req)
+	})
+}
+
+// Register adds every method the domain serves to mux.
+func Register(mux *rpc.Mux, svc *chat.Service) {
+	// Login: callable before one.
+	mux.Handle(tg.AuthSendCodeRequestTypeID, rpc.Typed(func(ctx context.Context, _ rpc.Session, r *tg.AuthSendCodeRequest) (*tg.AuthSentCode, error) {
+		return svc.SendCode(ctx, r)
+	}), rpc.Public())
+	mux.Handle(tg.AuthSignInRequestTypeID, handle(svc.SignIn), rpc.Public())
+	mux.Handle(tg.AuthSignUpRequestTypeID, handle(svc.SignUp), rpc.Public())
+	mux.Handle(tg.AuthImportBotAuthorizationRequestTypeID, handle(svc.ImportBotAuthorization), rpc.Public())
+	mux.Handle(tg.AuthCheckPasswordRequestTypeID, handle(func(ctx context.Context, s chat.Session, r *tg.AuthCheckPasswordRequest) (tg.AuthAuthorizationClass, error) {
+		return svc.AuthCheckPassword(ctx, s, r.Password)
+	}), rpc.Public())
+	mux.Handle(tg.AccountGetPasswordRequestTypeID, handle(func(ctx context.Context, s chat.Session, _ *tg.AccountGetPasswordRequest) (*tg.AccountPassword, error) {
+		return svc.GetPassword(ctx, s)
+	}), rpc.Public())
+	mux.Handle(tg.AuthLogOutRequestTypeID, handle(func(ctx context.Context, s chat.Session, _ *tg.AuthLogOutRequest) (*tg.AuthLoggedOut, error) {
+		return svc.LogOut(ctx, s)
+	}))
+	mux.Handle(tg.AccountUpdatePasswordSettingsRequestTypeID, rpc.UsersOnly(handle(svc.UpdatePasswordSettings)))
+
+	// Users.
+	mux.Handle(tg.UsersGetUsersRequestTypeID, handle(func(ctx context.Context, s chat.Session, r *tg.UsersGetUsersRequest) (*tg.UserClassVector, error) {
+		users, err := svc.GetUsers(ctx, s, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &tg.UserClassVector{Elems: users}, nil
+	}))
+	mux.Handle(tg.UsersGetFullUserRequestTypeID, handle(func(ctx context.Context, s chat.Session, r *tg.UsersGetFullUserRequest) (*tg.UsersUserFull, error) {
+		return svc.GetFullUser(ctx, s, r.ID)
+	}))
+	mux.Handle(tg.ContactsResolveUsernameRequestTypeID, handle(func(ctx context.Context, s chat.Session, r *tg.ContactsResolveUsernameRequest) (*tg.ContactsResolvedPeer, error) {
+		return svc.ResolveUsername(ctx, s, r.Username)
+	}))
+
+	// Messages.
+	mux.Handle(tg.MessagesSendMessageRequestTypeID, handle(svc.SendMessage))
+	mux.Handle(tg.MessagesEditMessageRequestTypeID, handle(svc.EditMessage))
+	mux.Handle(tg.MessagesDeleteMessagesRequestTypeID, handle(svc.DeleteMessages))
+	mux.Handle(tg.MessagesGetMessagesRequestTypeID, handle(svc.GetMessages))
+	mux.Handle(tg.MessagesGetHistoryRequestTypeID, handle(svc.GetHistory))
+	mux.Handle(tg.MessagesStartBotRequestTypeID, rpc.UsersOnly(handle(svc.StartBot)))
+
+	// Updates.
+	mux.Handle(tg.UpdatesGetStateRequestTypeID, handle(func(ctx context.Context, s chat.Session, _ *tg.UpdatesGetStateRequest) (*tg.UpdatesState, error) {
+		return svc.GetState(ctx, s)
+	}))
+	mux.Handle(tg.UpdatesGetDifferenceRequestTypeID, handle(svc.GetDifference))
+}
