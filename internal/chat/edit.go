@@ -15,10 +15,39 @@ import (
 // userEditWindow is how long a user may edit a sent message (bots have no limit).
 const userEditWindow = 48 * 60 * 60
 
+// edit is a requested change of a message's text or inline keyboard.
+type edit struct {
+	text    string
+	hasText bool
+	ents    []tg.MessageEntityClass
+	markup  tg.ReplyMarkupClass
+	bot     bool
+}
+
+// apply changes msg and reports whether anything changed.
+func (e *edit) apply(msg *tg.Message, old []byte) (bool, error) {
+	if e.hasText {
+		msg.Message = e.text
+		msg.Entities = e.ents
+	}
+	if e.bot {
+		// An edit carries the whole inline keyboard: none removes it.
+		if _, wasInline := msg.ReplyMarkup.(*tg.ReplyInlineMarkup); wasInline || e.markup != nil {
+			msg.ReplyMarkup = e.markup
+		}
+	}
+	msg.Flags, msg.Flags2 = 0, 0
+	same, err := encodeTL(msg)
+	if err != nil {
+		return false, err
+	}
+	return !bytes.Equal(same, old), nil
+}
+
 // EditMessage answers messages.editMessage: new text, entities or inline
 // keyboard for a message the caller sent, in every box that holds it.
 func (s *Service) EditMessage(ctx context.Context, sess Session, req *tg.MessagesEditMessageRequest) (tg.UpdatesClass, error) {
-	peer, err := s.resolvePeer(ctx, sess.UserID, req.Peer)
+	t, err := s.resolveTarget(ctx, sess.UserID, req.Peer)
 	if err != nil {
 		return nil, err
 	}
@@ -33,20 +62,29 @@ func (s *Service) EditMessage(ctx context.Context, sess Session, req *tg.Message
 	if err != nil {
 		return nil, fmt.Errorf("edit message: %w", err)
 	}
-	var markup tg.ReplyMarkupClass
+	var ents []tg.MessageEntityClass
+	if hasText {
+		if ents, _, err = s.normalizeEntities(ctx, sess.UserID, text, req.Entities); err != nil {
+			return nil, err
+		}
+	}
+	e := &edit{text: text, hasText: hasText, ents: ents, bot: me.Bot}
 	if m, ok := req.GetReplyMarkup(); ok && me.Bot {
 		if _, inline := m.(*tg.ReplyInlineMarkup); !inline {
 			return nil, ErrReplyMarkupInvalid
 		}
-		if markup, err = s.validateMarkup(ctx, me, m, markupContext{private: true}); err != nil {
+		if e.markup, err = s.validateMarkup(ctx, me, m, markupContext{kind: chatKind(t)}); err != nil {
 			return nil, err
 		}
+	}
+	if t.channel != nil {
+		return s.editChannel(ctx, sess, t, req.ID, e)
 	}
 	now := int(s.now().Unix())
 	var ob *outbox
 	err = s.st.Write(ctx, func(tx store.Tx) error {
 		mine, err := tx.Message(sess.UserID, req.ID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && mine.Peer != (store.Peer{Type: store.PeerUser, ID: peer.ID})) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && mine.Peer != t.peer()) {
 			return ErrMessageIDInvalid
 		} else if err != nil {
 			return err
@@ -64,26 +102,19 @@ func (s *Service) EditMessage(ctx context.Context, sess Session, req *tg.Message
 		ob = newOutbox(tx, now, sess.UserID)
 		changed := false
 		for _, c := range copies {
-			msg, err := decodeMessage(c.Body)
+			dec, err := decodeMessage(c.Body)
 			if err != nil {
 				return err
 			}
-			if hasText {
-				msg.Message = text
-				msg.Entities = req.Entities
+			msg, ok := dec.(*tg.Message)
+			if !ok {
+				return ErrMessageIDInvalid
 			}
-			if me.Bot {
-				// An edit carries the whole inline keyboard: none removes it.
-				if _, wasInline := msg.ReplyMarkup.(*tg.ReplyInlineMarkup); wasInline || markup != nil {
-					msg.ReplyMarkup = markup
+			diff, err := e.apply(msg, c.Body)
+			if err != nil || !diff {
+				if err != nil {
+					return err
 				}
-			}
-			msg.Flags, msg.Flags2 = 0, 0
-			same, err := encodeTL(msg)
-			if err != nil {
-				return err
-			}
-			if bytes.Equal(same, c.Body) {
 				continue
 			}
 			changed = true
@@ -102,12 +133,16 @@ func (s *Service) EditMessage(ctx context.Context, sess Session, req *tg.Message
 		if !changed {
 			return ErrMessageNotModified
 		}
-		return ob.seal(ctx, s)
+		return ob.seal()
 	})
 	if err != nil {
 		return nil, err
 	}
-	mine, err := ob.deliver(ctx, s, sess, sess.UserID, peer.ID)
+	users := []int64{sess.UserID}
+	if t.user != nil {
+		users = append(users, t.user.ID)
+	}
+	mine, err := ob.deliver(ctx, s, sess, t, users...)
 	if err != nil {
 		return nil, err
 	}
@@ -117,9 +152,9 @@ func (s *Service) EditMessage(ctx context.Context, sess Session, req *tg.Message
 	return mine, nil
 }
 
-// DeleteMessages answers messages.deleteMessages. Deleting in a private chat
-// with revoke (always, for bots) removes every copy; otherwise only the
-// caller's. Ids that name nothing are skipped, as Telegram does.
+// DeleteMessages answers messages.deleteMessages. Deleting with revoke
+// (always, for bots) removes every copy; otherwise only the caller's. Ids
+// that name nothing are skipped, as Telegram does.
 func (s *Service) DeleteMessages(ctx context.Context, sess Session, req *tg.MessagesDeleteMessagesRequest) (*tg.MessagesAffectedMessages, error) {
 	now := int(s.now().Unix())
 	var (
@@ -139,6 +174,9 @@ func (s *Service) DeleteMessages(ctx context.Context, sess Session, req *tg.Mess
 			}
 			targets := []*store.Message{mine}
 			if req.Revoke || sess.Bot {
+				if mine.Peer.Type == store.PeerChat && mine.FromID != sess.UserID {
+					return ErrMessageDeleteForbidden
+				}
 				if targets, err = tx.Copies(mine.Ref); err != nil {
 					return err
 				}
@@ -170,13 +208,13 @@ func (s *Service) DeleteMessages(ctx context.Context, sess Session, req *tg.Mess
 			}
 			res.Pts = st.Pts
 		}
-		return ob.seal(ctx, s)
+		return ob.seal()
 	})
 	if err != nil {
 		return nil, err
 	}
 	// The caller learns its pts from the result; its other sessions by push.
-	if _, err := ob.deliver(ctx, s, sess); err != nil {
+	if _, err := ob.deliver(ctx, s, sess, nil); err != nil {
 		return nil, err
 	}
 	return &res, nil

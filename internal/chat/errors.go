@@ -41,3 +41,6 @@ var (
 	ErrLimitInvalid           = tgerr.New(400, "LIMIT_INVALID")
 	ErrMediaInvalid           = tgerr.New(400, "MEDIA_INVALID")
 )
+
+func tgerr400(name string) *tgerr.Error { return tgerr.New(400, name) }
+func tgerr403(name string) *tgerr.Error { return tgerr.New(403, name) }

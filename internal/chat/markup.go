@@ -16,20 +16,15 @@ var ErrReplyMarkupInvalid = buttons.ErrReplyMarkupInvalid
 
 // markupContext is what the domain knows of where a markup goes.
 type markupContext struct {
-	private bool
-	toBot   bool
-	game    bool
+	kind buttons.ChatKind
+	game bool
 }
 
 // validateMarkup checks a bot's reply markup with Telegram's rules and
 // returns it as stored (input buttons resolved).
 func (s *Service) validateMarkup(ctx context.Context, bot *store.User, m tg.ReplyMarkupClass, mc markupContext) (tg.ReplyMarkupClass, error) {
-	kind := buttons.ChatPrivate
-	if mc.toBot {
-		kind = buttons.ChatPrivateBot
-	}
 	return buttons.Validate(m, buttons.Context{
-		Chat: kind, Bot: bot.Bot, BotInline: bot.BotInline, IsGame: mc.game,
+		Chat: mc.kind, Bot: bot.Bot, BotInline: bot.BotInline, IsGame: mc.game,
 		ResolveUser: func(in tg.InputUserClass) (int64, error) {
 			u, err := s.resolveUser(ctx, bot.ID, in)
 			if errors.Is(err, ErrUserIDInvalid) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/buttonflow/buttonflow/internal/buttons"
 	"github.com/buttonflow/buttonflow/internal/store"
 )
 
@@ -17,25 +18,29 @@ const maxMessageLength = 4096
 
 func unixTime(d int) time.Time { return time.Unix(int64(d), 0) }
 
-// outgoing is a message being sent into a private chat.
+// outgoing is a message being sent: a text (with markup or media) or, when
+// action is set, a service message.
 type outgoing struct {
 	from      *store.User
-	to        *store.User
+	to        *target
 	randomID  int64
 	text      string
 	entities  []tg.MessageEntityClass
 	markup    tg.ReplyMarkupClass
 	media     tg.MessageMediaClass
+	action    tg.MessageActionClass
 	replyToID int // in the sender's box; zero when none
 	// replyToSender is who sent the replied-to message (set while sending).
 	replyToSender int64
 	mentions      []int64
 	silent        bool
+	// extraUsers are users the message refers to (service message actions).
+	extraUsers []int64
 }
 
 // SendMessage answers messages.sendMessage.
 func (s *Service) SendMessage(ctx context.Context, sess Session, req *tg.MessagesSendMessageRequest) (tg.UpdatesClass, error) {
-	to, err := s.resolvePeer(ctx, sess.UserID, req.Peer)
+	to, err := s.resolveTarget(ctx, sess.UserID, req.Peer)
 	if err != nil {
 		return nil, err
 	}
@@ -49,38 +54,48 @@ func (s *Service) SendMessage(ctx context.Context, sess Session, req *tg.Message
 	if err != nil {
 		return nil, fmt.Errorf("send message: sender: %w", err)
 	}
-	o := &outgoing{from: from, to: to, randomID: req.RandomID, text: req.Message, entities: req.Entities, silent: req.Silent}
+	ents, mentions, err := s.normalizeEntities(ctx, sess.UserID, req.Message, req.Entities)
+	if err != nil {
+		return nil, err
+	}
+	o := &outgoing{from: from, to: to, randomID: req.RandomID, text: req.Message, entities: ents, mentions: mentions, silent: req.Silent}
 	if r, ok := req.GetReplyTo(); ok {
 		if r, ok := r.(*tg.InputReplyToMessage); ok {
 			o.replyToID = r.ReplyToMsgID
 		}
 	}
 	if m, ok := req.GetReplyMarkup(); ok && from.Bot {
-		if o.markup, err = s.validateMarkup(ctx, from, m, markupContext{private: true, toBot: to.Bot}); err != nil {
+		if o.markup, err = s.validateMarkup(ctx, from, m, markupContext{kind: chatKind(to)}); err != nil {
 			return nil, err
 		}
 	}
-	o.mentions = mentionedUsers(req.Entities)
 	return s.send(ctx, sess, o)
 }
 
-// mentionedUsers lists the users named by inputMessageEntityMentionName /
-// messageEntityMentionName entities (for selective reply keyboards).
-func mentionedUsers(ents []tg.MessageEntityClass) []int64 {
-	var ids []int64
-	for _, e := range ents {
-		if m, ok := e.(*tg.MessageEntityMentionName); ok {
-			ids = append(ids, m.UserID)
-		}
+// chatKind is how the buttons package names the kind of chat.
+func chatKind(t *target) buttons.ChatKind {
+	switch {
+	case t.chat != nil:
+		return buttons.ChatGroup
+	case t.channel != nil && t.channel.Megagroup:
+		return buttons.ChatSupergroup
+	case t.channel != nil:
+		return buttons.ChatChannel
+	case t.user.Bot:
+		return buttons.ChatPrivateBot
 	}
-	return ids
+	return buttons.ChatPrivate
 }
 
-// send stores a private message in both boxes (one for a chat with oneself),
-// logs updateNewMessage for each, and pushes them.
+// send stores a message in every box that gets it (both sides of a private
+// chat, every member of a basic group, the channel's own box), logs the
+// updates and pushes them.
 func (s *Service) send(ctx context.Context, sess Session, o *outgoing) (tg.UpdatesClass, error) {
-	if o.randomID == 0 {
+	if o.randomID == 0 && o.action == nil {
 		return nil, ErrRandomIDEmpty
+	}
+	if o.to.channel != nil {
+		return s.sendChannel(ctx, sess, o)
 	}
 	now := int(s.now().Unix())
 	var (
@@ -88,23 +103,15 @@ func (s *Service) send(ctx context.Context, sess Session, o *outgoing) (tg.Updat
 		dup *tg.Updates
 	)
 	err := s.st.Write(ctx, func(tx store.Tx) error {
-		if prev, err := tx.MessageByRandomID(o.from.ID, o.randomID); err == nil {
-			// The same random_id again: the message was sent; answer as then.
-			msg, err := decodeMessage(prev.Body)
-			if err != nil {
+		if o.randomID != 0 {
+			if prev, err := tx.MessageByRandomID(o.from.ID, o.randomID); err == nil {
+				// The same random_id again: the message was sent; answer as then.
+				var err error
+				dup, err = s.duplicate(tx, prev, o.randomID, now)
+				return err
+			} else if !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			st, err := tx.State(o.from.ID)
-			if err != nil {
-				return err
-			}
-			dup = &tg.Updates{Updates: []tg.UpdateClass{
-				&tg.UpdateMessageID{ID: prev.ID, RandomID: o.randomID},
-				&tg.UpdateNewMessage{Message: msg, Pts: st.Pts, PtsCount: 0},
-			}, Date: now}
-			return nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
 		}
 		ref, err := s.randomInt63()
 		if err != nil {
@@ -114,76 +121,143 @@ func (s *Service) send(ctx context.Context, sess Session, o *outgoing) (tg.Updat
 		var replyRef int64
 		if o.replyToID != 0 {
 			prev, err := tx.Message(o.from.ID, o.replyToID)
-			if errors.Is(err, store.ErrNotFound) || (err == nil && (prev.Peer != (store.Peer{Type: store.PeerUser, ID: o.to.ID}))) {
+			if errors.Is(err, store.ErrNotFound) || (err == nil && prev.Peer != o.to.peer()) {
 				return ErrReplyMessageIDInvalid
 			} else if err != nil {
 				return err
 			}
 			replyRef, o.replyToSender = prev.Ref, prev.FromID
 		}
-		boxes := []*store.User{o.from}
-		if o.to.ID != o.from.ID {
-			boxes = append(boxes, o.to)
-		}
-		for _, owner := range boxes {
+		for _, owner := range recipients(o) {
 			if err := s.putCopy(tx, ob, o, owner, ref, replyRef, now); err != nil {
 				return err
 			}
 		}
-		return ob.seal(ctx, s)
+		return ob.seal()
 	})
 	if err != nil {
 		return nil, err
 	}
+	users := append([]int64{o.from.ID}, o.extraUsers...)
+	if o.to.user != nil {
+		users = append(users, o.to.user.ID)
+	}
 	if dup != nil {
-		users, err := s.usersFor(ctx, o.from.ID, o.from.ID, o.to.ID)
-		if err != nil {
+		if dup.Users, err = s.usersFor(ctx, o.from.ID, users...); err != nil {
 			return nil, err
 		}
-		dup.Users, dup.Chats = users, []tg.ChatClass{}
+		dup.Chats = s.chatsOf(o.from.ID, o.to)
 		return dup, nil
 	}
-	return ob.deliver(ctx, s, sess, o.from.ID, o.to.ID)
+	return ob.deliver(ctx, s, sess, o.to, users...)
+}
+
+// duplicate answers a send whose random_id was already used: the message as
+// it was sent, with no new pts.
+func (s *Service) duplicate(tx store.Tx, prev *store.Message, randomID int64, now int) (*tg.Updates, error) {
+	msg, err := decodeMessage(prev.Body)
+	if err != nil {
+		return nil, err
+	}
+	st, err := tx.State(prev.Owner)
+	if err != nil {
+		return nil, err
+	}
+	return &tg.Updates{Updates: []tg.UpdateClass{
+		&tg.UpdateMessageID{ID: prev.ID, RandomID: randomID},
+		&tg.UpdateNewMessage{Message: msg, Pts: st.Pts, PtsCount: 0},
+	}, Date: now}, nil
+}
+
+// recipients lists the accounts whose boxes get a message, sender first.
+func recipients(o *outgoing) []int64 {
+	ids := []int64{o.from.ID}
+	switch {
+	case o.to.chat != nil:
+		for _, m := range o.to.chat.Members {
+			if m.UserID != o.from.ID {
+				ids = append(ids, m.UserID)
+			}
+		}
+	case o.to.user.ID != o.from.ID:
+		ids = append(ids, o.to.user.ID)
+	}
+	return ids
+}
+
+// buildMessage makes the message owner sees.
+func buildMessage(o *outgoing, id int, out bool, peer tg.PeerClass, now int) tg.MessageClass {
+	if o.action != nil {
+		return &tg.MessageService{ID: id, Out: out, FromID: peerUser(o.from.ID), PeerID: peer, Date: now, Action: o.action}
+	}
+	return &tg.Message{
+		ID: id, Out: out, Silent: o.silent, FromID: peerUser(o.from.ID), PeerID: peer,
+		Date: now, Message: o.text, Entities: o.entities, Media: o.media,
+	}
 }
 
 // putCopy stores owner's copy of an outgoing message and logs its update.
-func (s *Service) putCopy(tx store.Tx, ob *outbox, o *outgoing, owner *store.User, ref, replyRef int64, now int) error {
-	id, err := tx.NextMessageID(owner.ID)
+func (s *Service) putCopy(tx store.Tx, ob *outbox, o *outgoing, owner int64, ref, replyRef int64, now int) error {
+	id, err := tx.NextMessageID(owner)
 	if err != nil {
 		return err
 	}
-	out := owner.ID == o.from.ID
-	other := o.to.ID
-	if !out {
-		other = o.from.ID
+	out := owner == o.from.ID
+	var peer store.Peer
+	switch {
+	case o.to.chat != nil:
+		peer = store.Peer{Type: store.PeerChat, ID: o.to.chat.ID}
+	case out:
+		peer = store.Peer{Type: store.PeerUser, ID: o.to.user.ID}
+	default:
+		peer = store.Peer{Type: store.PeerUser, ID: o.from.ID}
 	}
-	msg := &tg.Message{
-		ID: id, Out: out, Silent: o.silent, FromID: peerUser(o.from.ID), PeerID: peerUser(other),
-		Date: now, Message: o.text, Entities: o.entities, Media: o.media,
-	}
-	if o.markup != nil && (out || visibleTo(o.markup, owner.ID, o.mentions, o.replyToSender)) {
-		msg.ReplyMarkup = o.markup
-	}
-	if replyRef != 0 {
-		if rid, err := copyID(tx, replyRef, owner.ID); err == nil {
-			msg.ReplyTo = &tg.MessageReplyHeader{ReplyToMsgID: rid}
+	msg := buildMessage(o, id, out, peerOf(peer), now)
+	if m, ok := msg.(*tg.Message); ok {
+		if o.markup != nil && (out || visibleTo(o.markup, owner, o.mentions, o.replyToSender)) {
+			m.ReplyMarkup = o.markup
 		}
+		if replyRef != 0 {
+			if rid, err := copyID(tx, replyRef, owner); err == nil {
+				m.ReplyTo = &tg.MessageReplyHeader{ReplyToMsgID: rid}
+			}
+		}
+		m.Mentioned = !out && contains(o.mentions, owner)
 	}
 	body, err := encodeTL(msg)
 	if err != nil {
 		return err
 	}
-	rec := &store.Message{Owner: owner.ID, ID: id, Peer: store.Peer{Type: store.PeerUser, ID: other},
-		FromID: o.from.ID, Ref: ref, Date: unixTime(now), Body: body}
-	if out {
+	rec := &store.Message{Owner: owner, ID: id, Peer: peer, FromID: o.from.ID, Ref: ref, Date: unixTime(now), Body: body}
+	if out && o.randomID != 0 {
 		rec.RandomID = o.randomID
-		ob.note(owner.ID, &tg.UpdateMessageID{ID: id, RandomID: o.randomID})
+		ob.note(owner, &tg.UpdateMessageID{ID: id, RandomID: o.randomID})
 	}
 	u := &tg.UpdateNewMessage{Message: msg, PtsCount: 1}
-	if err := ob.add(owner.ID, 1, u, func(p int) { u.Pts = p }); err != nil {
+	if err := ob.add(owner, 1, u, func(p int) { u.Pts = p }); err != nil {
 		return err
 	}
 	return tx.PutMessage(rec)
+}
+
+func contains(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// peerOf is a stored peer as a TL Peer.
+func peerOf(p store.Peer) tg.PeerClass {
+	switch p.Type {
+	case store.PeerChat:
+		return &tg.PeerChat{ChatID: p.ID}
+	case store.PeerChannel:
+		return &tg.PeerChannel{ChannelID: p.ID}
+	}
+	return &tg.PeerUser{UserID: p.ID}
 }
 
 // copyID finds owner's id of the message with this ref.

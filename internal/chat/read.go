@@ -53,7 +53,7 @@ func (s *Service) messagesResult(ctx context.Context, viewer int64, msgs []tg.Me
 // GetHistory answers messages.getHistory: a chat's messages, newest first,
 // before offset_id.
 func (s *Service) GetHistory(ctx context.Context, sess Session, req *tg.MessagesGetHistoryRequest) (tg.MessagesMessagesClass, error) {
-	peer, err := s.resolvePeer(ctx, sess.UserID, req.Peer)
+	t, err := s.resolveTarget(ctx, sess.UserID, req.Peer)
 	if err != nil {
 		return nil, err
 	}
@@ -65,22 +65,37 @@ func (s *Service) GetHistory(ctx context.Context, sess Session, req *tg.Messages
 	if req.MaxID > 0 && (before == 0 || req.MaxID < before) {
 		before = req.MaxID
 	}
-	recs, err := s.st.Boxes().History(ctx, sess.UserID, store.Peer{Type: store.PeerUser, ID: peer.ID}, before, limit)
+	var recs []*store.Message
+	if t.channel != nil {
+		recs, err = s.st.Chats().ChannelHistory(ctx, t.channel.ID, before, limit)
+	} else {
+		recs, err = s.st.Boxes().History(ctx, sess.UserID, t.peer(), before, limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("get history: %w", err)
 	}
 	msgs := make([]tg.MessageClass, 0, len(recs))
+	ids := []int64{sess.UserID}
+	if t.user != nil {
+		ids = append(ids, t.user.ID)
+	}
 	for _, r := range recs {
 		if req.MinID > 0 && r.ID <= req.MinID {
 			break
 		}
-		msg, err := decodeMessage(r.Body)
+		msg, err := channelMessageFor(r, sess.UserID)
 		if err != nil {
 			return nil, err
 		}
 		msgs = append(msgs, msg)
+		ids = append(ids, r.FromID)
 	}
-	return s.messagesResult(ctx, sess.UserID, msgs, []int64{sess.UserID, peer.ID})
+	res, err := s.messagesResult(ctx, sess.UserID, msgs, ids)
+	if err != nil {
+		return nil, err
+	}
+	res.Chats = s.chatsOf(sess.UserID, t)
+	return res, nil
 }
 
 // GetUsers answers users.getUsers; inputs that name no user are left out.
@@ -124,7 +139,18 @@ func (s *Service) ResolveUsername(ctx context.Context, sess Session, username st
 	}
 	u, err := s.st.Users().ByUsername(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrUsernameNotOccupied
+		ch, err := s.st.Chats().ChannelByUsername(ctx, username)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, ErrUsernameNotOccupied
+		} else if err != nil {
+			return nil, fmt.Errorf("resolve username: %w", err)
+		}
+		var member *store.Member
+		if m, err := s.st.Chats().ChannelMember(ctx, ch.ID, sess.UserID); err == nil {
+			member = m
+		}
+		return &tg.ContactsResolvedPeer{Peer: &tg.PeerChannel{ChannelID: ch.ID},
+			Chats: []tg.ChatClass{s.channelFor(sess.UserID, ch, member)}, Users: []tg.UserClass{}}, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("resolve username: %w", err)
 	}
@@ -160,7 +186,7 @@ func (s *Service) StartBot(ctx context.Context, sess Session, req *tg.MessagesSt
 		text += " " + req.StartParam
 	}
 	ent := []tg.MessageEntityClass{&tg.MessageEntityBotCommand{Offset: 0, Length: len("/start")}}
-	return s.send(ctx, sess, &outgoing{from: from, to: bot, randomID: req.RandomID, text: text, entities: ent})
+	return s.send(ctx, sess, &outgoing{from: from, to: &target{user: bot}, randomID: req.RandomID, text: text, entities: ent})
 }
 
 // validStartParam: up to 64 characters of A-Z, a-z, 0-9, _ and - (Telegram's deep-link rule).

@@ -23,17 +23,13 @@ func encodeTL(e bin.Encoder) ([]byte, error) {
 	return b.Raw(), nil
 }
 
-// decodeMessage reads a stored message body.
-func decodeMessage(body []byte) (*tg.Message, error) {
+// decodeMessage reads a stored message body (a message or a service message).
+func decodeMessage(body []byte) (tg.MessageClass, error) {
 	m, err := tg.DecodeMessage(&bin.Buffer{Buf: body})
 	if err != nil {
 		return nil, fmt.Errorf("decode stored message: %w", err)
 	}
-	msg, ok := m.(*tg.Message)
-	if !ok {
-		return nil, fmt.Errorf("decode stored message: unexpected %T", m)
-	}
-	return msg, nil
+	return m, nil
 }
 
 // outbox gathers, inside one write transaction, the updates each account
@@ -83,7 +79,7 @@ func (o *outbox) note(owner int64, u tg.UpdateClass) {
 }
 
 // seal gives every account its Updates container with its next seq.
-func (o *outbox) seal(ctx context.Context, s *Service) error {
+func (o *outbox) seal() error {
 	o.sent = make(map[int64]*tg.Updates, len(o.order))
 	for _, owner := range o.order {
 		seq := 0
@@ -101,7 +97,7 @@ func (o *outbox) seal(ctx context.Context, s *Service) error {
 // deliver fills in the users each account needs and pushes the containers;
 // the caller's own container is returned (its session gets it as the RPC
 // result) and pushed to its other sessions.
-func (o *outbox) deliver(ctx context.Context, s *Service, caller Session, userIDs ...int64) (*tg.Updates, error) {
+func (o *outbox) deliver(ctx context.Context, s *Service, caller Session, t *target, userIDs ...int64) (*tg.Updates, error) {
 	var mine *tg.Updates
 	for _, owner := range o.order {
 		u := o.sent[owner]
@@ -110,6 +106,9 @@ func (o *outbox) deliver(ctx context.Context, s *Service, caller Session, userID
 			return nil, err
 		}
 		u.Users, u.Chats = users, []tg.ChatClass{}
+		if t != nil {
+			u.Chats = s.chatsOf(owner, t)
+		}
 		if owner == caller.UserID {
 			mine = u
 			// Other sessions get the change without the caller's updateMessageID.

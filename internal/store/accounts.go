@@ -56,6 +56,9 @@ type Users interface {
 	ByUsername(ctx context.Context, username string) (*User, error)
 	// SetPassword sets (or with nil removes) the account's 2FA verifier.
 	SetPassword(ctx context.Context, id int64, p *Password) error
+	// SetUsername sets (or with "" removes) the account's username; one taken
+	// by another account or a channel gives ErrConflict.
+	SetUsername(ctx context.Context, id int64, username string) error
 	// SetProfile changes the account's names and about text.
 	SetProfile(ctx context.Context, id int64, first, last, about string) error
 }

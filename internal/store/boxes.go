@@ -79,8 +79,9 @@ type Boxes interface {
 	Updates(ctx context.Context, owner int64, fromPts, limit int) ([]Update, error)
 }
 
-// Tx is a write transaction over accounts' boxes and update logs.
+// Tx is a write transaction over accounts' boxes, update logs, groups and channels.
 type Tx interface {
+	ChatTx
 	// State returns an account's update state as of this transaction.
 	State(owner int64) (State, error)
 	// NextMessageID gives out the next message id of an account's box.

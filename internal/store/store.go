@@ -25,6 +25,8 @@ type Store interface {
 	Users() Users
 	// Boxes reads message boxes and update logs; Write changes them.
 	Boxes() Boxes
+	// Chats reads basic groups and channels; Write changes them.
+	Chats() Chats
 	// Write runs fn in one write transaction: everything fn did is committed
 	// together when it returns nil, and nothing when it returns an error.
 	Write(ctx context.Context, fn func(tx Tx) error) error

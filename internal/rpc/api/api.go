@@ -51,6 +51,12 @@ func Register(mux *rpc.Mux, svc *chat.Service) {
 	}))
 	mux.Handle(tg.AccountUpdatePasswordSettingsRequestTypeID, rpc.UsersOnly(handle(svc.UpdatePasswordSettings)))
 
+	// Profile.
+	mux.Handle(tg.AccountUpdateProfileRequestTypeID, handle(svc.UpdateProfile))
+	mux.Handle(tg.AccountUpdateUsernameRequestTypeID, handle(func(ctx context.Context, s chat.Session, r *tg.AccountUpdateUsernameRequest) (tg.UserClass, error) {
+		return svc.UpdateAccountUsername(ctx, s, r.Username)
+	}))
+
 	// Users.
 	mux.Handle(tg.UsersGetUsersRequestTypeID, handle(func(ctx context.Context, s chat.Session, r *tg.UsersGetUsersRequest) (*tg.UserClassVector, error) {
 		users, err := svc.GetUsers(ctx, s, r.ID)
@@ -74,9 +80,38 @@ func Register(mux *rpc.Mux, svc *chat.Service) {
 	mux.Handle(tg.MessagesGetHistoryRequestTypeID, handle(svc.GetHistory))
 	mux.Handle(tg.MessagesStartBotRequestTypeID, rpc.UsersOnly(handle(svc.StartBot)))
 
+	// Basic groups.
+	mux.Handle(tg.MessagesCreateChatRequestTypeID, rpc.UsersOnly(handle(svc.CreateChat)))
+	mux.Handle(tg.MessagesAddChatUserRequestTypeID, handle(svc.AddChatUser))
+	mux.Handle(tg.MessagesDeleteChatUserRequestTypeID, handle(svc.DeleteChatUser))
+	mux.Handle(tg.MessagesGetChatsRequestTypeID, handle(func(ctx context.Context, s chat.Session, r *tg.MessagesGetChatsRequest) (*tg.MessagesChats, error) {
+		return svc.GetChats(ctx, s, r.ID)
+	}))
+
+	// Channels and supergroups.
+	mux.Handle(tg.ChannelsCreateChannelRequestTypeID, rpc.UsersOnly(handle(svc.CreateChannel)))
+	mux.Handle(tg.ChannelsUpdateUsernameRequestTypeID, handle(svc.UpdateChannelUsername))
+	mux.Handle(tg.ChannelsJoinChannelRequestTypeID, rpc.UsersOnly(handle(func(ctx context.Context, s chat.Session, r *tg.ChannelsJoinChannelRequest) (*tg.MessagesChatInviteJoinResultOk, error) {
+		u, err := svc.JoinChannel(ctx, s, r.Channel)
+		if err != nil {
+			return nil, err
+		}
+		return &tg.MessagesChatInviteJoinResultOk{Updates: u}, nil
+	})))
+	mux.Handle(tg.ChannelsInviteToChannelRequestTypeID, handle(svc.InviteToChannel))
+	mux.Handle(tg.ChannelsLeaveChannelRequestTypeID, handle(func(ctx context.Context, s chat.Session, r *tg.ChannelsLeaveChannelRequest) (tg.UpdatesClass, error) {
+		return svc.LeaveChannel(ctx, s, r.Channel)
+	}))
+	mux.Handle(tg.ChannelsGetChannelsRequestTypeID, handle(func(ctx context.Context, s chat.Session, r *tg.ChannelsGetChannelsRequest) (*tg.MessagesChats, error) {
+		return svc.GetChannels(ctx, s, r.ID)
+	}))
+	mux.Handle(tg.ChannelsGetMessagesRequestTypeID, handle(svc.GetChannelMessages))
+	mux.Handle(tg.ChannelsDeleteMessagesRequestTypeID, handle(svc.DeleteChannelMessages))
+
 	// Updates.
 	mux.Handle(tg.UpdatesGetStateRequestTypeID, handle(func(ctx context.Context, s chat.Session, _ *tg.UpdatesGetStateRequest) (*tg.UpdatesState, error) {
 		return svc.GetState(ctx, s)
 	}))
 	mux.Handle(tg.UpdatesGetDifferenceRequestTypeID, handle(svc.GetDifference))
+	mux.Handle(tg.UpdatesGetChannelDifferenceRequestTypeID, handle(svc.GetChannelDifference))
 }

@@ -94,28 +94,8 @@ func (b boxes) History(ctx context.Context, owner int64, peer store.Peer, before
 }
 
 func (b boxes) Updates(ctx context.Context, owner int64, fromPts, limit int) ([]store.Update, error) {
-	rows, err := b.s.r.QueryContext(ctx, `SELECT pts, pts_count, date, body FROM updates
+	return readUpdates(ctx, b.s.r, `SELECT pts, pts_count, date, body FROM updates
 		WHERE owner_id = ? AND pts > ? ORDER BY pts LIMIT ?`, owner, fromPts, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: updates: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Update
-	for rows.Next() {
-		var (
-			u    store.Update
-			date int64
-		)
-		if err := rows.Scan(&u.Pts, &u.PtsCount, &date, &u.Body); err != nil {
-			return nil, fmt.Errorf("sqlite: updates: %w", err)
-		}
-		u.Date = time.Unix(date, 0)
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: updates: %w", err)
-	}
-	return out, nil
 }
 
 // write runs fn in a transaction on the single writer connection.

@@ -156,6 +156,29 @@ func (u users) SetPassword(ctx context.Context, id int64, p *store.Password) err
 	return oneRow(res, err, "set password of user %d", id)
 }
 
+func (u users) SetUsername(ctx context.Context, id int64, username string) error {
+	err := u.s.write(ctx, func(tx *sql.Tx) error {
+		if username != "" {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM channels WHERE username = ? COLLATE NOCASE`, username).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return store.ErrConflict
+			}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE users SET username = ? WHERE id = ?`, nullIfEmpty(username), id)
+		if isConstraint(err) {
+			return store.ErrConflict
+		}
+		return oneRow(res, err, "set username of user %d", id)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: set username: %w", err)
+	}
+	return nil
+}
+
 func (u users) SetProfile(ctx context.Context, id int64, first, last, about string) error {
 	res, err := u.s.w.ExecContext(ctx, `UPDATE users SET first_name = ?, last_name = ?, about = ? WHERE id = ?`,
 		first, last, about, id)
