@@ -126,9 +126,16 @@ func key(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+const botUsage = `usage:
+  buttonflow bot create [--data DIR] --username NAME [--name TITLE]
+  buttonflow bot game add [--data DIR] --username BOT --short-name NAME --title T --url URL [--description D]`
+
 func bot(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: buttonflow bot create [--data DIR] --username NAME [--name TITLE]")
+	switch {
+	case len(args) >= 2 && args[0] == "game" && args[1] == "add":
+		return gameAdd(args[2:], stdout, stderr)
+	case len(args) == 0 || args[0] != "create":
+		return errors.New(botUsage)
 	}
 	fs := flag.NewFlagSet("bot create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -157,5 +164,34 @@ func bot(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "created bot @%s (id %d)\n", u.Username, u.ID)
 	// The token is the last line: scripts take it with tail -n1.
 	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+func gameAdd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bot game add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", datadir.Default, "data folder (the server may be running on it)")
+	username := fs.String("username", "", "the bot's username")
+	short := fs.String("short-name", "", "the game's short name (what inputGameShortName and game buttons use)")
+	title := fs.String("title", "", "the game's title")
+	url := fs.String("url", "", "the game's URL: the one URL the bot may answer its game button with")
+	desc := fs.String("description", "", "the game's description")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *username == "" || *short == "" || *title == "" || *url == "" || fs.NArg() > 0 {
+		return errors.New("--username, --short-name, --title and --url are required")
+	}
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	g, err := chat.AddGame(ctx, st, *username, *short, *title, *desc, *url)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "added game %q (id %d) to @%s\n", g.ShortName, g.ID, *username)
 	return nil
 }

@@ -29,6 +29,7 @@ func (s *Service) accessHash(kind byte, viewer, target int64) int64 {
 const (
 	kindUser    = 'u'
 	kindChannel = 'c'
+	kindGame    = 'g'
 )
 
 // userHash is the access_hash of user target for viewer.

@@ -27,6 +27,8 @@ type Store interface {
 	Boxes() Boxes
 	// Chats reads basic groups and channels; Write changes them.
 	Chats() Chats
+	// Games holds bots' games.
+	Games() Games
 	// Write runs fn in one write transaction: everything fn did is committed
 	// together when it returns nil, and nothing when it returns an error.
 	Write(ctx context.Context, fn func(tx Tx) error) error

@@ -74,6 +74,7 @@ func Register(mux *rpc.Mux, svc *chat.Service) {
 
 	// Messages.
 	mux.Handle(tg.MessagesSendMessageRequestTypeID, handle(svc.SendMessage))
+	mux.Handle(tg.MessagesSendMediaRequestTypeID, handle(svc.SendMedia))
 	mux.Handle(tg.MessagesEditMessageRequestTypeID, handle(svc.EditMessage))
 	mux.Handle(tg.MessagesDeleteMessagesRequestTypeID, handle(svc.DeleteMessages))
 	mux.Handle(tg.MessagesGetMessagesRequestTypeID, handle(svc.GetMessages))
