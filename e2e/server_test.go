@@ -74,6 +74,7 @@ func (s *testServer) start() {
 	s.t.Helper()
 	a, err := app.Start(context.Background(), app.Config{
 		DataDir: s.dataDir, Listen: s.listen, HTTP: s.http, Logger: testLogger(s.t), LoginCode: testLoginCode,
+		CallbackTimeout: testCallbackTimeout,
 	})
 	if err != nil {
 		s.t.Fatalf("start server: %v", err)

@@ -29,7 +29,7 @@ import (
 const usage = `buttonflow: a Telegram-compatible server for the bot button flow
 
 Usage:
-  buttonflow serve [--data DIR] [--listen HOST:PORT] [--http HOST:PORT] [--advertise HOST:PORT] [--login-code CODE]
+  buttonflow serve [--data DIR] [--listen HOST:PORT] [--http HOST:PORT] [--advertise HOST:PORT] [--login-code CODE] [--callback-timeout D]
   buttonflow key   [--data DIR]
   buttonflow bot create [--data DIR] --username NAME [--name TITLE]
 
@@ -80,6 +80,7 @@ func serve(args []string, stderr io.Writer) error {
 	dc := fs.Int("dc", 2, "data center id the server reports")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	loginCode := fs.String("login-code", "", "a login code valid for every phone (development and tests)")
+	callbackTimeout := fs.Duration("callback-timeout", 15*time.Second, "how long a callback query waits for the bot before BOT_RESPONSE_TIMEOUT")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func serve(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := app.Start(ctx, app.Config{
-		DataDir: *data, Listen: *listen, HTTP: *httpAddr, Advertise: *advertise, DC: *dc, LoginCode: *loginCode, Logger: log,
+		DataDir: *data, Listen: *listen, HTTP: *httpAddr, Advertise: *advertise, DC: *dc, LoginCode: *loginCode, CallbackTimeout: *callbackTimeout, Logger: log,
 	})
 	if err != nil {
 		return err

@@ -47,6 +47,8 @@ type Config struct {
 	DC int
 	// LoginCode, when set, is a login code valid for every phone (development and tests).
 	LoginCode string
+	// CallbackTimeout is how long a callback query waits for the bot (15 s when zero).
+	CallbackTimeout time.Duration
 	// Logger receives logs; slog.Default() when nil.
 	Logger *slog.Logger
 }
@@ -124,7 +126,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 
 	svc, err := chat.New(chat.Options{
 		Store: st, Pusher: pusher{srv}, Logins: srv, Secret: derive(secret, "access hashes"),
-		LoginCode: cfg.LoginCode, Logger: log,
+		LoginCode: cfg.LoginCode, CallbackTimeout: cfg.CallbackTimeout, Logger: log,
 	})
 	if err != nil {
 		_ = tcp.Close()
@@ -140,8 +142,12 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	hs := &http.Server{Handler: httpMux, ReadHeaderTimeout: 10 * time.Second}
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	wg.Add(3)
+	errs := make(chan error, 4)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		errs <- svc.Run(ctx)
+	}()
 	go func() {
 		defer wg.Done()
 		errs <- transport.Serve(ctx, tcp, srv.ServeConn, transport.ListenerOptions{Logger: log})

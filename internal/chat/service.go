@@ -19,6 +19,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/buttonflow/buttonflow/internal/buttons/broker"
 	"github.com/buttonflow/buttonflow/internal/srp"
 	"github.com/buttonflow/buttonflow/internal/store"
 )
@@ -58,6 +59,9 @@ type Options struct {
 	Secret []byte
 	// LoginCode, when set, is accepted for every phone (development and tests).
 	LoginCode string
+	// CallbackTimeout is how long a callback query waits for the bot's
+	// answer before BOT_RESPONSE_TIMEOUT (15 s when zero).
+	CallbackTimeout time.Duration
 	// Clock returns the current time; time.Now when nil.
 	Clock func() time.Time
 	// Rand is the source of codes, ids and secrets; crypto/rand when nil.
@@ -76,6 +80,8 @@ type Service struct {
 	rand   io.Reader
 	log    *slog.Logger
 	srp    *srp.Checker
+	// callbacks pairs callback queries with bots' answers.
+	callbacks *broker.Broker
 
 	loginCode string
 	codesMu   sync.Mutex
@@ -109,5 +115,6 @@ func New(opts Options) (*Service, error) {
 		now: opts.Clock, rand: opts.Rand, log: opts.Logger, loginCode: opts.LoginCode,
 		srp:   srp.NewChecker(srp.Options{Clock: opts.Clock, Rand: opts.Rand}),
 		codes: make(map[string]*sentCode), pending: make(map[int64]int64),
+		callbacks: broker.New(broker.Options{Timeout: opts.CallbackTimeout, Clock: opts.Clock, Rand: opts.Rand, Logger: opts.Logger}),
 	}, nil
 }

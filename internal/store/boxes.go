@@ -72,6 +72,8 @@ type Boxes interface {
 	State(ctx context.Context, owner int64) (State, error)
 	// Message returns one message of an account's box, or ErrNotFound.
 	Message(ctx context.Context, owner int64, id int) (*Message, error)
+	// Copies returns every copy of the message with this Ref, across boxes.
+	Copies(ctx context.Context, ref int64) ([]*Message, error)
 	// History returns the messages of a chat in an account's box, newest
 	// first, with ids below beforeID (all when zero), at most limit.
 	History(ctx context.Context, owner int64, peer Peer, beforeID, limit int) ([]*Message, error)

@@ -81,6 +81,10 @@ func Register(mux *rpc.Mux, svc *chat.Service) {
 	mux.Handle(tg.MessagesGetHistoryRequestTypeID, handle(svc.GetHistory))
 	mux.Handle(tg.MessagesStartBotRequestTypeID, rpc.UsersOnly(handle(svc.StartBot)))
 
+	// Callback queries: the user's request waits for the bot, so it is slow.
+	mux.Handle(tg.MessagesGetBotCallbackAnswerRequestTypeID, rpc.UsersOnly(handle(svc.GetBotCallbackAnswer)), rpc.Slow())
+	mux.Handle(tg.MessagesSetBotCallbackAnswerRequestTypeID, rpc.BotsOnly(handle(svc.SetBotCallbackAnswer)))
+
 	// Basic groups.
 	mux.Handle(tg.MessagesCreateChatRequestTypeID, rpc.UsersOnly(handle(svc.CreateChat)))
 	mux.Handle(tg.MessagesAddChatUserRequestTypeID, handle(svc.AddChatUser))

@@ -156,8 +156,14 @@ func (t *boxTx) Message(owner int64, id int) (*store.Message, error) {
 	return readMessage(t.ctx, t.tx, `owner_id = ? AND id = ?`, owner, id)
 }
 
-func (t *boxTx) Copies(ref int64) ([]*store.Message, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+messageColumns+` FROM messages WHERE ref = ?`, ref)
+func (t *boxTx) Copies(ref int64) ([]*store.Message, error) { return copies(t.ctx, t.tx, ref) }
+
+func (b boxes) Copies(ctx context.Context, ref int64) ([]*store.Message, error) {
+	return copies(ctx, b.s.r, ref)
+}
+
+func copies(ctx context.Context, q querier, ref int64) ([]*store.Message, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE ref = ?`, ref)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: copies of message %d: %w", ref, err)
 	}
