@@ -49,30 +49,123 @@ func gramjsDir(t *testing.T) string {
 // runGramJS runs a GramJS script against srv and decodes the JSON it prints.
 func runGramJS(t *testing.T, srv *testServer, script, transport string, extraEnv map[string]string, out any) {
 	t.Helper()
+	startGramJS(t, srv, script, transport, extraEnv).wait(t, out)
+}
+
+// gramjsProc is a GramJS script running in the background.
+type gramjsProc struct {
+	script, transport string
+	cancel            context.CancelFunc
+	done              chan struct{}
+	err               error
+	stdout, stderr    readyWriter
+}
+
+// readyWriter collects a script's output, safe to read while the script
+// runs, and closes ready when the script prints the line "ready" to stdout
+// (lib.js signalReady).
+type readyWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	ready chan struct{}
+	once  sync.Once
+}
+
+func (w *readyWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if b := w.buf.Bytes(); bytes.HasPrefix(b, []byte("ready\n")) || bytes.Contains(b, []byte("\nready\n")) {
+		w.once.Do(func() { close(w.ready) })
+	}
+	return len(p), nil
+}
+
+func (w *readyWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// waitReady waits until the script signals it is ready (see lib.js
+// signalReady), failing the test if it ends or takes 30 s first.
+func (p *gramjsProc) waitReady(t *testing.T) {
+	t.Helper()
+	select {
+	case <-p.stdout.ready:
+	case <-p.done:
+		var out any
+		p.wait(t, &out)
+		t.Fatalf("node %s ended without signalling ready; it printed %v", p.script, out)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("node %s not ready within 30 s\nstderr:\n%s", p.script, p.stderr.String())
+	}
+}
+
+// startGramJS starts a GramJS script against srv; wait collects its output.
+// The script gets the server's address and key, the transport and the login
+// code in its environment, and 60 s to finish.
+func startGramJS(t *testing.T, srv *testServer, script, transport string, extraEnv map[string]string) *gramjsProc {
+	t.Helper()
 	dir := gramjsDir(t)
 	host, port, _ := net.SplitHostPort(srv.listen)
 	_, httpPort, _ := net.SplitHostPort(srv.http)
 	pub := srv.key()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	p := &gramjsProc{script: script, transport: transport, done: make(chan struct{})}
+	p.stdout.ready, p.stderr.ready = make(chan struct{}), make(chan struct{})
+	var ctx context.Context
+	ctx, p.cancel = context.WithTimeout(context.Background(), 60*time.Second)
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, script))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"BF_HOST="+host, "BF_PORT="+port, "BF_HTTP_PORT="+httpPort,
 		"BF_KEY_N="+pub.N.String(), fmt.Sprintf("BF_KEY_E=%d", pub.E),
 		fmt.Sprintf("BF_KEY_FP=%d", serverkey.Fingerprint(pub)),
-		"BF_TRANSPORT="+transport,
+		"BF_TRANSPORT="+transport, "BF_LOGIN_CODE="+testLoginCode,
 	)
 	for k, v := range extraEnv {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node %s (%s): %v\nstderr:\n%s\nstdout:\n%s", script, transport, err, stderr.String(), stdout.String())
+	cmd.Stdout, cmd.Stderr = &p.stdout, &p.stderr
+	if err := cmd.Start(); err != nil {
+		p.cancel()
+		t.Fatalf("node %s: %v", script, err)
 	}
-	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), out); err != nil {
-		t.Fatalf("node %s printed %q: %v\nstderr:\n%s", script, stdout.String(), err, stderr.String())
+	go func() {
+		defer close(p.done)
+		p.err = cmd.Wait()
+	}()
+	t.Cleanup(func() { p.cancel(); <-p.done })
+	return p
+}
+
+// waitAll waits for scripts running together, each decoding into the out at
+// the same index; the first to fail fails the test (the others are then
+// stopped), so a script stuck waiting for a failed one does not hide the cause.
+func waitAll(t *testing.T, procs []*gramjsProc, outs []any) {
+	t.Helper()
+	ended := make(chan int, len(procs))
+	for i, p := range procs {
+		go func() { <-p.done; ended <- i }()
+	}
+	for range procs {
+		i := <-ended
+		procs[i].wait(t, outs[i])
+	}
+}
+
+// wait waits for the script to end and decodes the JSON it printed into out.
+func (p *gramjsProc) wait(t *testing.T, out any) {
+	t.Helper()
+	<-p.done
+	p.cancel()
+	if p.err != nil {
+		t.Fatalf("node %s (%s): %v\nstderr:\n%s\nstdout:\n%s", p.script, p.transport, p.err, p.stderr.String(), p.stdout.String())
+	}
+	// The JSON is the last line: anything before it is stray console output.
+	lines := bytes.Split(bytes.TrimSpace([]byte(p.stdout.String())), []byte("\n"))
+	if err := json.Unmarshal(lines[len(lines)-1], out); err != nil {
+		t.Fatalf("node %s printed %q: %v\nstderr:\n%s", p.script, p.stdout.String(), err, p.stderr.String())
 	}
 }
 

@@ -5,7 +5,8 @@
 // Environment: BF_HOST, BF_PORT (MTProto TCP), BF_HTTP_PORT (WebSocket),
 // BF_KEY_N and BF_KEY_E (the server's RSA key, decimal), BF_KEY_FP (its
 // fingerprint, signed decimal), BF_TRANSPORT (full | abridged | obfuscated |
-// websocket), BF_SESSION (a StringSession, optional).
+// websocket), BF_SESSION (a StringSession, optional), BF_LOGIN_CODE (the
+// server's --login-code, for startUser).
 'use strict';
 
 const { TelegramClient } = require('telegram');
@@ -30,6 +31,15 @@ function withPort(Base, port) {
       super({ ...opts, port });
     }
   };
+}
+
+// StderrLogger is GramJS's Logger writing to stderr: stdout carries only the
+// script's JSON (GramJS logs errors it recovers from, such as a retried key
+// exchange, with console.log).
+class StderrLogger extends Logger {
+  log(level, message) {
+    process.stderr.write(`${this.format(message, level)}\n`);
+  }
 }
 
 function newClient() {
@@ -64,7 +74,7 @@ function newClient() {
     connectionRetries: 2,
     retryDelay: 200,
     autoReconnect: false,
-    baseLogger: new Logger(process.env.BF_LOG || 'error'),
+    baseLogger: new StderrLogger(process.env.BF_LOG || 'error'),
   });
   client.session.setDC(2, host, port);
   return client;
@@ -73,6 +83,11 @@ function newClient() {
 // run executes main(client) and exits: GramJS keeps timers alive after disconnect.
 function run(main) {
   const client = newClient();
+  // Unhandled errors inside GramJS's update loop must not pass silently.
+  process.on('unhandledRejection', (err) => {
+    process.stderr.write(`unhandled rejection: ${err && err.stack ? err.stack : err}\n`);
+    process.exit(1);
+  });
   main(client).then(
     (out) => {
       process.stdout.write(JSON.stringify(out) + '\n');
@@ -85,4 +100,120 @@ function run(main) {
   );
 }
 
-module.exports = { newClient, run };
+// startUser logs a user in with client.start, the way the seeds' examples
+// do: phone, the login code, then the 2FA password or the names for sign-up.
+// passwords are tried in turn (a wrong one makes GramJS ask again). It
+// returns what the flow asked for and the errors GramJS reported.
+async function startUser(client, { phone, passwords = [], firstName = '', lastName = '' }) {
+  const flow = { codeAsked: 0, passwordHints: [], namesAsked: 0, errors: [] };
+  let next = 0;
+  try {
+    await client.start({
+      phoneNumber: phone,
+      phoneCode: async () => {
+        flow.codeAsked++;
+        return env('BF_LOGIN_CODE');
+      },
+      password: async (hint) => {
+        flow.passwordHints.push(hint || '');
+        if (next >= passwords.length) throw new Error('no password left to try');
+        return passwords[next++];
+      },
+      firstAndLastNames: async () => {
+        flow.namesAsked++;
+        return [firstName, lastName];
+      },
+      // Returning true stops the flow; only a wrong password is retried.
+      onError: async (err) => {
+        flow.errors.push(errorText(err));
+        return !(err && err.errorMessage === 'PASSWORD_HASH_INVALID' && next < passwords.length);
+      },
+    });
+  } catch (err) {
+    flow.failed = errorText(err);
+  }
+  return flow;
+}
+
+// startBot logs a bot in with its token; it returns the error text, if any.
+async function startBot(client, token) {
+  try {
+    await client.start({ botAuthToken: token });
+    return '';
+  } catch (err) {
+    return errorText(err);
+  }
+}
+
+function errorText(err) {
+  if (err && err.errorMessage) return err.errorMessage;
+  return String((err && err.message) || err);
+}
+
+// userJSON describes an Api.User for the Go side.
+function userJSON(u) {
+  if (!u) return null;
+  return {
+    id: String(u.id),
+    firstName: u.firstName || '',
+    lastName: u.lastName || '',
+    username: u.username || '',
+    phone: u.phone || '',
+    bot: Boolean(u.bot),
+    self: Boolean(u.self),
+  };
+}
+
+// markupJSON describes a reply markup as layer 198 shaped it.
+function markupJSON(m) {
+  if (!m) return null;
+  const out = { className: m.className };
+  if (m.rows) {
+    out.rows = m.rows.map((row) => ({
+      className: row.className,
+      buttons: row.buttons.map((b) => {
+        const o = { className: b.className, text: b.text };
+        if (b.data !== undefined) o.data = Buffer.from(b.data).toString();
+        if (b.url !== undefined) o.url = b.url;
+        return o;
+      }),
+    }));
+  }
+  for (const k of ['resize', 'singleUse', 'selective', 'persistent', 'placeholder']) {
+    if (m[k] !== undefined && m[k] !== null) out[k] = m[k];
+  }
+  return out;
+}
+
+// messageJSON describes an Api.Message for the Go side.
+function messageJSON(m) {
+  if (!m) return null;
+  return {
+    id: m.id,
+    out: Boolean(m.out),
+    text: m.message,
+    senderId: m.senderId !== undefined && m.senderId !== null ? String(m.senderId) : '',
+    markup: markupJSON(m.replyMarkup),
+  };
+}
+
+// signalReady tells the Go test that the script is set up (logged in, its
+// event handlers added): the line "ready" on stdout, before the JSON.
+function signalReady() {
+  process.stdout.write('ready\n');
+}
+
+// waitFor polls fn every interval ms until it returns a truthy value.
+async function waitFor(what, fn, timeoutMs = 15000, interval = 200) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+module.exports = {
+  env, newClient, run, startUser, startBot, errorText, userJSON, markupJSON, messageJSON, waitFor, signalReady,
+};
