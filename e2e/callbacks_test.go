@@ -238,3 +238,132 @@ func TestCallbackQueries(t *testing.T) {
 	check(&tg.MessagesSetBotCallbackAnswerRequest{Message: strings.Repeat("é", 200)}, "")
 	rawAnswers.Wait()
 }
+
+// waitQuery waits for the next callback query pushed to a bot.
+func waitQuery(t *testing.T, bot *liveClient) *tg.UpdateBotCallbackQuery {
+	t.Helper()
+	return bot.next("a callback query", func(u tg.UpdateClass) bool { _, ok := u.(*tg.UpdateBotCallbackQuery); return ok }).(*tg.UpdateBotCallbackQuery)
+}
+
+// TestGameGroupAndSessionsCallbacks: a game button sends game_short_name
+// and takes the game's URL as the answer; chat_instance is shared by a
+// group's members and differs between chats; a bot logged in twice gets every
+// query on both sessions and only the first answer counts.
+func TestGameGroupAndSessionsCallbacks(t *testing.T) {
+	srv := startServer(t)
+	_, token := srv.createBot("arcade_bot")
+	srv.addGame("arcade_bot", "snake", "Snake", "https://games.example/snake")
+	alice := srv.signUpUser("15550000051", "Alice")
+	bob := srv.signUpUser("15550000052", "Bob")
+	bot := srv.loginBot(token)
+	bot2 := srv.loginBot(token)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	botPeer := resolvePeer(ctx, t, alice.api, "arcade_bot")
+	alicePeer := &tg.InputPeerUser{UserID: alice.self.ID, AccessHash: findAccessHashFromUser(t, bot, alice.self.ID, alice.api, "arcade_bot",
+		func(tg.UpdatesClass) error { return nil })}
+	drain := func(lc *liveClient) {
+		for {
+			select {
+			case <-lc.updates:
+			default:
+				return
+			}
+		}
+	}
+	drain(bot2)
+
+	// A game.
+	res, err := bot.api.MessagesSendMedia(ctx, &tg.MessagesSendMediaRequest{Peer: alicePeer, RandomID: randomID(),
+		Media: &tg.InputMediaGame{ID: &tg.InputGameShortName{BotID: &tg.InputUserSelf{}, ShortName: "snake"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gameMsg := sentMessage(t, res)
+	seen := alice.next("the game", func(u tg.UpdateClass) bool {
+		n, ok := u.(*tg.UpdateNewMessage)
+		if !ok {
+			return false
+		}
+		_, ok = n.Message.(*tg.Message).Media.(*tg.MessageMediaGame)
+		return ok
+	}).(*tg.UpdateNewMessage).Message.(*tg.Message)
+	type result struct {
+		ans *tg.MessagesBotCallbackAnswer
+		err error
+	}
+	pressAsync := func(who *liveClient, req *tg.MessagesGetBotCallbackAnswerRequest) chan result {
+		ch := make(chan result, 1)
+		go func() {
+			a, err := who.api.MessagesGetBotCallbackAnswer(ctx, req)
+			ch <- result{a, err}
+		}()
+		return ch
+	}
+	done := pressAsync(alice, &tg.MessagesGetBotCallbackAnswerRequest{Game: true, Peer: botPeer, MsgID: seen.ID})
+	q := waitQuery(t, bot)
+	if q2 := waitQuery(t, bot2); q2.QueryID != q.QueryID {
+		t.Fatalf("the bot's two sessions got queries %d and %d", q.QueryID, q2.QueryID)
+	}
+	if name, ok := q.GetGameShortName(); !ok || name != "snake" || q.MsgID != gameMsg.ID {
+		t.Fatalf("game query %+v", q)
+	}
+	if _, ok := q.GetData(); ok {
+		t.Fatal("a game query carries data")
+	}
+	_, err = bot.api.MessagesSetBotCallbackAnswer(ctx, &tg.MessagesSetBotCallbackAnswerRequest{QueryID: q.QueryID, URL: "https://games.example/other"})
+	wantRPCError(t, err, "URL_INVALID")
+	if _, err := bot2.api.MessagesSetBotCallbackAnswer(ctx, &tg.MessagesSetBotCallbackAnswerRequest{QueryID: q.QueryID, URL: "https://games.example/snake?player=1"}); err != nil {
+		t.Fatalf("second session answers: %v", err)
+	}
+	_, err = bot.api.MessagesSetBotCallbackAnswer(ctx, &tg.MessagesSetBotCallbackAnswerRequest{QueryID: q.QueryID, Message: "me too"})
+	wantRPCError(t, err, "QUERY_ID_INVALID")
+	r := <-done
+	if r.err != nil || !r.ans.HasURL || r.ans.URL != "https://games.example/snake?player=1" {
+		t.Fatalf("game answer %+v, %v", r.ans, r.err)
+	}
+	privateInstance := q.ChatInstance
+
+	// The game flag on a message without a game button.
+	if _, err := bot.api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{Peer: alicePeer, Message: "no game", RandomID: randomID(), ReplyMarkup: inlineKeyboard("x")}); err != nil {
+		t.Fatal(err)
+	}
+	plain := alice.next("a plain keyboard", newMessage("no game")).(*tg.UpdateNewMessage).Message.(*tg.Message)
+	_, err = alice.api.MessagesGetBotCallbackAnswer(ctx, &tg.MessagesGetBotCallbackAnswerRequest{Game: true, Peer: botPeer, MsgID: plain.ID})
+	wantRPCError(t, err, "DATA_INVALID")
+
+	// A group: both members' presses share a chat_instance of their own.
+	bobHash := publicHash(ctx, t, bob, alice, "bob_gamer")
+	created, err := alice.api.MessagesCreateChat(ctx, &tg.MessagesCreateChatRequest{Title: "arcade", Users: []tg.InputUserClass{
+		&tg.InputUser{UserID: bob.self.ID, AccessHash: bobHash}, &tg.InputUser{UserID: botPeer.UserID, AccessHash: botPeer.AccessHash}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := chatIn[*tg.Chat](t, created.Updates)
+	if _, err := bot.api.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{Peer: &tg.InputPeerChat{ChatID: group.ID},
+		Message: "group keyboard", RandomID: randomID(), ReplyMarkup: inlineKeyboard("g")}); err != nil {
+		t.Fatal(err)
+	}
+	var instances []int64
+	for _, who := range []*liveClient{alice, bob} {
+		m := who.next("the group keyboard", newMessage("group keyboard")).(*tg.UpdateNewMessage).Message.(*tg.Message)
+		done := pressAsync(who, &tg.MessagesGetBotCallbackAnswerRequest{Peer: &tg.InputPeerChat{ChatID: group.ID}, MsgID: m.ID, Data: []byte("g")})
+		q := waitQuery(t, bot)
+		if p, ok := q.Peer.(*tg.PeerChat); !ok || p.ChatID != group.ID || q.UserID != who.self.ID {
+			t.Fatalf("group query %+v", q)
+		}
+		if _, err := bot.api.MessagesSetBotCallbackAnswer(ctx, &tg.MessagesSetBotCallbackAnswerRequest{QueryID: q.QueryID, Message: "ok"}); err != nil {
+			t.Fatal(err)
+		}
+		if r := <-done; r.err != nil || r.ans.Message != "ok" {
+			t.Fatalf("group press: %+v, %v", r.ans, r.err)
+		}
+		instances = append(instances, q.ChatInstance)
+	}
+	if instances[0] != instances[1] {
+		t.Fatal("two members of one group got different chat_instance values")
+	}
+	if instances[0] == privateInstance {
+		t.Fatal("a group and a private chat share a chat_instance")
+	}
+}
