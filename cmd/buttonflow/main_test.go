@@ -118,3 +118,45 @@ func TestServeThenKey(t *testing.T) {
 		t.Fatalf("no database in the data folder: %v", err)
 	}
 }
+
+// TestBotCreateAndGameAdd: bot create prints the token (<id>:<secret>) as
+// its last line, refuses a username taken or not ending in "bot", and bot
+// game add registers a game once.
+func TestBotCreateAndGameAdd(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"bot", "create", "--data", data, "--username", "cli_bot", "--name", "CLI"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	token := lines[len(lines)-1]
+	id, secret, ok := strings.Cut(token, ":")
+	if !ok || len(secret) < 30 || strings.TrimLeft(id, "0123456789") != "" {
+		t.Fatalf("last line %q is not a token", token)
+	}
+	for _, tc := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"bot", "create", "--data", data, "--username", "cli_bot"}, "already taken"},
+		{[]string{"bot", "create", "--data", data, "--username", "plain_user"}, `ending in "bot"`},
+		{[]string{"bot", "create", "--data", data}, "--username is required"},
+		{[]string{"bot", "game", "add", "--data", data, "--username", "cli_bot", "--short-name", "snake", "--title", "Snake", "--url", "ftp://x"}, "http or https"},
+		{[]string{"bot", "game", "add", "--data", data, "--username", "nobody_bot", "--short-name", "snake", "--title", "Snake", "--url", "https://x.example"}, "no bot"},
+		{[]string{"bot", "fly"}, "usage"},
+	} {
+		out.Reset()
+		errOut.Reset()
+		if code := run(tc.args, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), tc.err) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errOut.String(), tc.err)
+		}
+	}
+	add := []string{"bot", "game", "add", "--data", data, "--username", "cli_bot", "--short-name", "snake", "--title", "Snake", "--url", "https://games.example/snake"}
+	if code := run(add, &out, &errOut); code != 0 || !strings.Contains(out.String(), `added game "snake"`) {
+		t.Fatalf("game add: exit %d, %q %q", code, out.String(), errOut.String())
+	}
+	errOut.Reset()
+	if code := run(add, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "already has a game") {
+		t.Fatalf("game added twice: exit %d, %q", code, errOut.String())
+	}
+}
