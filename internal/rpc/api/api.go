@@ -85,6 +85,9 @@ func Register(mux *rpc.Mux, svc *chat.Service) {
 	mux.Handle(tg.MessagesGetBotCallbackAnswerRequestTypeID, rpc.UsersOnly(handle(svc.GetBotCallbackAnswer)), rpc.Slow())
 	mux.Handle(tg.MessagesSetBotCallbackAnswerRequestTypeID, rpc.BotsOnly(handle(svc.SetBotCallbackAnswer)))
 
+	registerGameScores(mux, svc)
+	registerURLAuth(mux, svc)
+
 	// Basic groups.
 	mux.Handle(tg.MessagesCreateChatRequestTypeID, rpc.UsersOnly(handle(svc.CreateChat)))
 	mux.Handle(tg.MessagesAddChatUserRequestTypeID, handle(svc.AddChatUser))
