@@ -3,7 +3,8 @@
 //
 //	buttonflow serve [--data DIR] [--listen HOST:PORT] [--http HOST:PORT]
 //	buttonflow key   [--data DIR]
-//	buttonflow bot create [--data DIR] --username NAME [--name TITLE]
+//	buttonflow bot create [--data DIR] --username NAME [--name TITLE] [--inline [--placeholder P]]
+//	buttonflow bot game add [--data DIR] --username BOT --short-name NAME --title T --url URL
 package main
 
 import (
@@ -31,7 +32,8 @@ const usage = `buttonflow: a Telegram-compatible server for the bot button flow
 Usage:
   buttonflow serve [--data DIR] [--listen HOST:PORT] [--http HOST:PORT] [--advertise HOST:PORT] [--login-code CODE] [--callback-timeout D]
   buttonflow key   [--data DIR]
-  buttonflow bot create [--data DIR] --username NAME [--name TITLE]
+  buttonflow bot create [--data DIR] --username NAME [--name TITLE] [--inline [--placeholder P]]
+  buttonflow bot game add [--data DIR] --username BOT --short-name NAME --title T --url URL
 
 Run "buttonflow COMMAND -h" for a command's flags.
 `
@@ -128,7 +130,7 @@ func key(args []string, stdout, stderr io.Writer) error {
 }
 
 const botUsage = `usage:
-  buttonflow bot create [--data DIR] --username NAME [--name TITLE]
+  buttonflow bot create [--data DIR] --username NAME [--name TITLE] [--inline [--placeholder P]]
   buttonflow bot game add [--data DIR] --username BOT --short-name NAME --title T --url URL [--description D]`
 
 func bot(args []string, stdout, stderr io.Writer) error {
@@ -143,6 +145,8 @@ func bot(args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", datadir.Default, "data folder (the server may be running on it)")
 	username := fs.String("username", "", "the bot's username, ending in \"bot\"")
 	name := fs.String("name", "", "the bot's display name (default: the username)")
+	inline := fs.Bool("inline", false, "turn inline mode on (messages.getInlineBotResults, messages \"via\" the bot)")
+	placeholder := fs.String("placeholder", "Search...", "the input placeholder of inline mode (with --inline)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -161,6 +165,11 @@ func bot(args []string, stdout, stderr io.Writer) error {
 	u, token, err := chat.CreateBot(ctx, st.Users(), rand.Reader, time.Now(), *username, *name, 0)
 	if err != nil {
 		return err
+	}
+	if *inline {
+		if err := st.Users().SetBotInline(ctx, u.ID, true, *placeholder); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "created bot @%s (id %d)\n", u.Username, u.ID)
 	// The token is the last line: scripts take it with tail -n1.

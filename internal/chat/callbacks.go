@@ -26,6 +26,9 @@ type pressed struct {
 	botPeer tg.PeerClass // the chat as the bot sees it
 	botMsg  int          // the message's id in the bot's box
 	chat    store.Peer   // the chat, for chat_instance
+	pair    int64        // with chat: the other user of a private chat between users
+	// inlineID names a message sent via the bot (inline mode); nil otherwise.
+	inlineID tg.InputBotInlineMessageIDClass
 }
 
 // findPressed checks the peer and the message of a button press, in
@@ -61,7 +64,11 @@ func (s *Service) findPressed(ctx context.Context, sess Session, peer tg.InputPe
 	if !ok {
 		return nil, ErrDataInvalid
 	}
-	bot, err := s.st.Users().Get(ctx, rec.FromID)
+	botID := rec.FromID
+	if msg.ViaBotID != 0 {
+		botID = msg.ViaBotID
+	}
+	bot, err := s.st.Users().Get(ctx, botID)
 	if err != nil {
 		return nil, fmt.Errorf("pressed message sender: %w", err)
 	}
@@ -70,6 +77,15 @@ func (s *Service) findPressed(ctx context.Context, sess Session, peer tg.InputPe
 		return nil, ErrDataInvalid
 	}
 	p := &pressed{msg: msg, bot: bot, botMsg: rec.ID, chat: t.peer()}
+	if msg.ViaBotID != 0 {
+		// Sent via the bot in inline mode: the bot may not be in the chat.
+		p.inlineID = s.inlineMessageID(bot.ID, rec)
+		if t.user != nil {
+			p.chat = store.Peer{Type: store.PeerUser, ID: min(sess.UserID, t.user.ID)}
+			p.pair = max(sess.UserID, t.user.ID)
+		}
+		return p, nil
+	}
 	switch {
 	case t.channel != nil:
 		p.botPeer = &tg.PeerChannel{ChannelID: t.channel.ID}
@@ -105,13 +121,14 @@ func (s *Service) botCopy(ctx context.Context, ref, botID int64) (int, error) {
 // chatInstance is the chat_instance of a bot's callback queries in a chat:
 // the same for every message of that chat, different across chats and bots,
 // and not guessable (an HMAC under the server secret).
-func (s *Service) chatInstance(botID int64, chat store.Peer) int64 {
+func (s *Service) chatInstance(botID int64, chat store.Peer, pair int64) int64 {
 	m := hmac.New(sha256.New, s.secret)
-	var b [25]byte
+	var b [33]byte
 	b[0] = 'i'
 	binary.LittleEndian.PutUint64(b[1:], uint64(botID))
 	binary.LittleEndian.PutUint64(b[9:], uint64(chat.Type))
 	binary.LittleEndian.PutUint64(b[17:], uint64(chat.ID))
+	binary.LittleEndian.PutUint64(b[25:], uint64(pair))
 	m.Write(b[:])
 	return int64(binary.LittleEndian.Uint64(m.Sum(nil)))
 }
@@ -155,14 +172,24 @@ func (s *Service) GetBotCallbackAnswer(ctx context.Context, sess Session, req *t
 	if err != nil {
 		return nil, fmt.Errorf("callback query: %w", err)
 	}
-	up := &tg.UpdateBotCallbackQuery{
-		QueryID: pending.ID(), UserID: sess.UserID, Peer: p.botPeer, MsgID: p.botMsg,
-		ChatInstance: s.chatInstance(p.bot.ID, p.chat),
-	}
-	if req.Game {
-		up.SetGameShortName(q.GameShortName)
+	instance := s.chatInstance(p.bot.ID, p.chat, p.pair)
+	var up tg.UpdateClass
+	if p.inlineID != nil {
+		u := &tg.UpdateInlineBotCallbackQuery{QueryID: pending.ID(), UserID: sess.UserID, MsgID: p.inlineID, ChatInstance: instance}
+		if req.Game {
+			u.SetGameShortName(q.GameShortName)
+		} else {
+			u.SetData(data)
+		}
+		up = u
 	} else {
-		up.SetData(data)
+		u := &tg.UpdateBotCallbackQuery{QueryID: pending.ID(), UserID: sess.UserID, Peer: p.botPeer, MsgID: p.botMsg, ChatInstance: instance}
+		if req.Game {
+			u.SetGameShortName(q.GameShortName)
+		} else {
+			u.SetData(data)
+		}
+		up = u
 	}
 	if err := s.pushToBot(ctx, p, sess.UserID, up); err != nil {
 		pending.Cancel()
@@ -195,6 +222,10 @@ func (s *Service) pushToBot(ctx context.Context, p *pressed, userID int64, up tg
 		return err
 	}
 	chats := []tg.ChatClass{}
+	if p.inlineID != nil {
+		// An inline message's chat is not the bot's business.
+		p.botPeer = nil
+	}
 	switch peer := p.botPeer.(type) {
 	case *tg.PeerChat:
 		if c, err := s.st.Chats().Chat(ctx, peer.ChatID); err == nil {

@@ -36,6 +36,8 @@ type outgoing struct {
 	silent        bool
 	// extraUsers are users the message refers to (service message actions).
 	extraUsers []int64
+	// viaBot is the bot an inline result was sent via; zero otherwise.
+	viaBot int64
 }
 
 // SendMessage answers messages.sendMessage.
@@ -138,7 +140,7 @@ func (s *Service) send(ctx context.Context, sess Session, o *outgoing) (tg.Updat
 	if err != nil {
 		return nil, err
 	}
-	users := append([]int64{o.from.ID}, o.extraUsers...)
+	users := append([]int64{o.from.ID, o.viaBot}, o.extraUsers...)
 	if o.to.user != nil {
 		users = append(users, o.to.user.ID)
 	}
@@ -192,7 +194,7 @@ func buildMessage(o *outgoing, id int, out bool, peer tg.PeerClass, now int) tg.
 	}
 	return &tg.Message{
 		ID: id, Out: out, Silent: o.silent, FromID: peerUser(o.from.ID), PeerID: peer,
-		Date: now, Message: o.text, Entities: o.entities, Media: o.media,
+		Date: now, Message: o.text, Entities: o.entities, Media: o.media, ViaBotID: o.viaBot,
 	}
 }
 

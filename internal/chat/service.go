@@ -59,9 +59,11 @@ type Options struct {
 	Secret []byte
 	// LoginCode, when set, is accepted for every phone (development and tests).
 	LoginCode string
-	// CallbackTimeout is how long a callback query waits for the bot's
-	// answer before BOT_RESPONSE_TIMEOUT (15 s when zero).
+	// CallbackTimeout is how long a callback (or inline) query waits for the
+	// bot's answer before BOT_RESPONSE_TIMEOUT (15 s when zero).
 	CallbackTimeout time.Duration
+	// DC is the data center id in inline message ids (2 when zero).
+	DC int
 	// Clock returns the current time; time.Now when nil.
 	Clock func() time.Time
 	// Rand is the source of codes, ids and secrets; crypto/rand when nil.
@@ -81,7 +83,12 @@ type Service struct {
 	log    *slog.Logger
 	srp    *srp.Checker
 	// callbacks pairs callback queries with bots' answers.
-	callbacks *broker.Broker
+	callbacks       *broker.Broker
+	callbackTimeout time.Duration
+	dc              int
+
+	inlineMu sync.Mutex
+	inline   map[int64]*inlineQuery // inline queries by query id
 
 	loginCode string
 	codesMu   sync.Mutex
@@ -110,7 +117,14 @@ func New(opts Options) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.CallbackTimeout == 0 {
+		opts.CallbackTimeout = broker.DefaultTimeout
+	}
+	if opts.DC == 0 {
+		opts.DC = 2
+	}
 	return &Service{
+		callbackTimeout: opts.CallbackTimeout, dc: opts.DC, inline: make(map[int64]*inlineQuery),
 		st: opts.Store, push: opts.Pusher, logins: opts.Logins, secret: opts.Secret,
 		now: opts.Clock, rand: opts.Rand, log: opts.Logger, loginCode: opts.LoginCode,
 		srp:   srp.NewChecker(srp.Options{Clock: opts.Clock, Rand: opts.Rand}),

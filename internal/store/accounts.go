@@ -59,6 +59,8 @@ type Users interface {
 	// SetUsername sets (or with "" removes) the account's username; one taken
 	// by another account or a channel gives ErrConflict.
 	SetUsername(ctx context.Context, id int64, username string) error
+	// SetBotInline turns a bot's inline mode on (with its input placeholder) or off.
+	SetBotInline(ctx context.Context, id int64, on bool, placeholder string) error
 	// SetProfile changes the account's names and about text.
 	SetProfile(ctx context.Context, id int64, first, last, about string) error
 }

@@ -85,6 +85,12 @@ func Register(mux *rpc.Mux, svc *chat.Service) {
 	mux.Handle(tg.MessagesGetBotCallbackAnswerRequestTypeID, rpc.UsersOnly(handle(svc.GetBotCallbackAnswer)), rpc.Slow())
 	mux.Handle(tg.MessagesSetBotCallbackAnswerRequestTypeID, rpc.BotsOnly(handle(svc.SetBotCallbackAnswer)))
 
+	// Inline mode.
+	mux.Handle(tg.MessagesGetInlineBotResultsRequestTypeID, rpc.UsersOnly(handle(svc.GetInlineBotResults)), rpc.Slow())
+	mux.Handle(tg.MessagesSetInlineBotResultsRequestTypeID, rpc.BotsOnly(handle(svc.SetInlineBotResults)))
+	mux.Handle(tg.MessagesSendInlineBotResultRequestTypeID, rpc.UsersOnly(handle(svc.SendInlineBotResult)))
+	mux.Handle(tg.MessagesEditInlineBotMessageRequestTypeID, rpc.BotsOnly(handle(svc.EditInlineBotMessage)))
+
 	registerGameScores(mux, svc)
 	registerURLAuth(mux, svc)
 

@@ -179,6 +179,11 @@ func (u users) SetUsername(ctx context.Context, id int64, username string) error
 	return nil
 }
 
+func (u users) SetBotInline(ctx context.Context, id int64, on bool, placeholder string) error {
+	res, err := u.s.w.ExecContext(ctx, `UPDATE users SET bot_inline = ?, bot_placeholder = ? WHERE id = ? AND bot = 1`, on, placeholder, id)
+	return oneRow(res, err, "set inline mode of bot %d", id)
+}
+
 func (u users) SetProfile(ctx context.Context, id int64, first, last, about string) error {
 	res, err := u.s.w.ExecContext(ctx, `UPDATE users SET first_name = ?, last_name = ?, about = ? WHERE id = ?`,
 		first, last, about, id)
