@@ -67,12 +67,13 @@ const bigResultSize = 8000
 
 // fixture is a server on loopback with test handlers.
 type fixture struct {
-	t       *testing.T
-	srv     *Server
-	addr    string
-	clock   *fakeClock
-	calls   atomic.Int64  // executions of help.getNearestDc
-	release chan struct{} // unblocks the slow method (help.getSupport)
+	t         *testing.T
+	srv       *Server
+	addr      string
+	clock     *fakeClock
+	calls     atomic.Int64  // executions of help.getNearestDc
+	slowCalls atomic.Int64  // executions of the slow method
+	release   chan struct{} // unblocks the slow method (help.getSupport)
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -90,6 +91,7 @@ func newFixture(t *testing.T) *fixture {
 		return &tg.NearestDC{ThisDC: 2, NearestDC: 2}, nil
 	}), rpc.Public())
 	mux.Handle(tg.HelpGetSupportRequestTypeID, rpc.HandlerFunc(func(ctx context.Context, _ *rpc.Request) (bin.Encoder, error) {
+		f.slowCalls.Add(1)
 		select {
 		case <-f.release:
 		case <-ctx.Done():

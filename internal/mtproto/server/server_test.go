@@ -177,6 +177,30 @@ func TestSlowRequestIsAckedAtOnce(t *testing.T) {
 	}
 }
 
+// TestSlowRequestResentWhileWaitingRunsOnce: a client that resends a slow
+// request (a callback query waiting for its bot) before the answer comes must
+// not make the server run it twice; the one answer still arrives.
+func TestSlowRequestResentWhileWaitingRunsOnce(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	id := c.nextID()
+	seq := c.seq(true)
+	body := encode(&tg.HelpGetSupportRequest{})
+	c.sendRaw(id, seq, c.salt, body)
+	c.expect(mt.MsgsAckTypeID)
+	c.sendRaw(id, seq, c.salt, body)
+	c.barrier()
+	close(f.release)
+	res := decodeAs[tg.NearestDC](t, c.result(id))
+	if res.NearestDC != 7 {
+		t.Fatalf("slow result %+v", res)
+	}
+	if n := f.slowCalls.Load(); n != 1 {
+		t.Fatalf("the slow request ran %d times, want 1", n)
+	}
+}
+
 func TestSlowAnswerReachesTheClientAfterReconnect(t *testing.T) {
 	f := newFixture(t)
 	c := f.newClient(0)
