@@ -131,7 +131,7 @@ func (e *encoder) vector(dt, st *tref, v *value) error {
 func (e *encoder) object(v *value, want string, bare *ctor) error {
 	p, err := e.d.planFor(v.c, want)
 	if err != nil {
-		return err
+		return &ConstructorError{Constructor: v.c.name, Want: want, Err: err}
 	}
 	var inner *value
 	if p.pick != nil {

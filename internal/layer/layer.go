@@ -223,3 +223,21 @@ func (d *direction) convert(st, dt *tref, b []byte, layer int) ([]byte, error) {
 	}
 	return e.out, nil
 }
+
+// ConstructorError says which constructor of the source layer has no place
+// where it was found in the target layer: a layer-198 keyboardButtonCallback
+// inside a reply keyboard, for one (Latest keeps inline and reply buttons
+// apart). It wraps ErrNoEquivalent.
+type ConstructorError struct {
+	// Constructor is the source constructor's name; Want the type it was
+	// to become.
+	Constructor, Want string
+	Err               error
+}
+
+func (e *ConstructorError) Error() string {
+	return fmt.Sprintf("%s as %s: %v", e.Constructor, e.Want, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *ConstructorError) Unwrap() error { return e.Err }

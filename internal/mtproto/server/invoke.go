@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/mt"
@@ -23,6 +24,21 @@ const gzipThreshold = 1024
 
 // errLayerInvalid answers invokeWithLayer with a layer we have no schema for.
 var errLayerInvalid = tgerr.New(400, "CONNECTION_LAYER_INVALID")
+
+// errButtonTypeInvalid answers an old-layer button in the wrong kind of
+// keyboard (a callback button in a reply keyboard), which the newest layer
+// cannot even express.
+var errButtonTypeInvalid = tgerr.New(400, "BUTTON_TYPE_INVALID")
+
+// convertError is the RPC error for a request that does not convert to the
+// newest layer.
+func convertError(err error) *tgerr.Error {
+	var ce *layer.ConstructorError
+	if errors.As(err, &ce) && strings.Contains(strings.ToLower(ce.Constructor), "keyboardbutton") {
+		return errButtonTypeInvalid
+	}
+	return rpc.ErrInputRequestInvalid
+}
 
 // call is an API request after its wrappers are taken off.
 type call struct {
@@ -61,7 +77,7 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 	latest, err := srv.layers.UpRequest(cl.layer, cl.body)
 	if err != nil || len(latest) < 4 {
 		srv.log.Debug("request does not convert", "layer", cl.layer, "err", err)
-		return srv.replyError(ctx, c, s, msgID, rpc.ErrInputRequestInvalid)
+		return srv.replyError(ctx, c, s, msgID, convertError(err))
 	}
 	permID, userID, bot := s.key.login()
 	req := &rpc.Request{
