@@ -29,6 +29,10 @@ type Store interface {
 	Chats() Chats
 	// Games holds bots' games.
 	Games() Games
+	// Scores holds games' high scores, per chat_instance.
+	Scores() GameScores
+	// URLAuths holds the websites users let bots log them in to.
+	URLAuths() URLAuths
 	// Write runs fn in one write transaction: everything fn did is committed
 	// together when it returns nil, and nothing when it returns an error.
 	Write(ctx context.Context, fn func(tx Tx) error) error
