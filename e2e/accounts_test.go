@@ -24,6 +24,15 @@ import (
 // testLoginCode is the --login-code every test server runs with.
 const testLoginCode = "24680"
 
+// e2eWait bounds each wait for a client or an update, and e2eLong a whole
+// test: generous, because under the race detector on a busy 2-core machine
+// a key exchange alone can take seconds. Tests end as soon as what they wait
+// for arrives.
+const (
+	e2eWait = 90 * time.Second
+	e2eLong = 5 * time.Minute
+)
+
 // createBot makes a bot the way `buttonflow bot create` does: through its own
 // connection to the data folder, beside the running server.
 func (s *testServer) createBot(username string) (id int64, token string) {
@@ -107,9 +116,9 @@ func (s *testServer) connect(storage session.Storage, login func(ctx context.Con
 			lc.stop()
 			return nil, err
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(e2eWait):
 		lc.stop()
-		return nil, errors.New("client did not become ready in 30 s")
+		return nil, errors.New("client did not become ready in time")
 	}
 	s.t.Cleanup(lc.stop)
 	return lc, nil
@@ -162,7 +171,7 @@ func (a signUpAuth) SignUp(context.Context) (auth.UserInfo, error) {
 // next waits for a pushed update matching want and returns it.
 func (lc *liveClient) next(what string, want func(tg.UpdateClass) bool) tg.UpdateClass {
 	lc.t.Helper()
-	timeout := time.After(15 * time.Second)
+	timeout := time.After(e2eWait)
 	for {
 		select {
 		case u := <-lc.updates:
@@ -172,7 +181,7 @@ func (lc *liveClient) next(what string, want func(tg.UpdateClass) bool) tg.Updat
 				}
 			}
 		case <-timeout:
-			lc.t.Fatalf("no %s pushed within 15 s", what)
+			lc.t.Fatalf("no %s pushed within %v", what, e2eWait)
 			return nil
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 // testCallbackTimeout is the --callback-timeout of test servers: short, so
 // the BOT_RESPONSE_TIMEOUT tests do not wait 15 s.
-const testCallbackTimeout = 2 * time.Second
+const testCallbackTimeout = 5 * time.Second
 
 // callbackBot answers the callback queries pushed to a bot with answer(q);
 // a nil answer leaves the query unanswered.
@@ -69,7 +69,7 @@ func TestCallbackQueries(t *testing.T) {
 	user := srv.signUpUser("15550000041", "Frank")
 	bot := srv.loginBot(token)
 	other := srv.loginBot(otherToken)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	botPeer := resolvePeer(ctx, t, user.api, "answer_bot")
 	userPeer := &tg.InputPeerUser{UserID: user.self.ID, AccessHash: findAccessHashFromUser(t, bot, user.self.ID, user.api, "answer_bot",
@@ -202,7 +202,7 @@ func TestCallbackQueries(t *testing.T) {
 			_, _ = press("silent", nil)
 		}()
 		var id int64
-		deadline := time.After(5 * time.Second)
+		deadline := time.After(e2eWait)
 		for id == 0 {
 			select {
 			case <-deadline:
@@ -257,7 +257,7 @@ func TestGameGroupAndSessionsCallbacks(t *testing.T) {
 	bob := srv.signUpUser("15550000052", "Bob")
 	bot := srv.loginBot(token)
 	bot2 := srv.loginBot(token)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	botPeer := resolvePeer(ctx, t, alice.api, "arcade_bot")
 	alicePeer := &tg.InputPeerUser{UserID: alice.self.ID, AccessHash: findAccessHashFromUser(t, bot, alice.self.ID, alice.api, "arcade_bot",

@@ -46,7 +46,7 @@ func TestBasicGroup(t *testing.T) {
 	alice := srv.signUpUser("15550000011", "Alice")
 	bob := srv.signUpUser("15550000012", "Bob")
 	bot := srv.loginBot(token)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 
 	botPeer := resolvePeer(ctx, t, alice.api, "group_bot")
@@ -158,7 +158,7 @@ func TestChannels(t *testing.T) {
 	bob := srv.signUpUser("15550000022", "Bob")
 	carol := srv.signUpUser("15550000023", "Carol")
 	bot := srv.loginBot(token)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	bobHash := publicHash(ctx, t, bob, alice, "bob_reader")
 
@@ -182,7 +182,7 @@ func TestChannels(t *testing.T) {
 		t.Fatalf("post: %v", err)
 	}
 	var bobsView *tg.Channel
-	timeout := time.After(15 * time.Second)
+	timeout := time.After(e2eWait)
 	for bobsView == nil {
 		select {
 		case u := <-bob.updates:
@@ -252,7 +252,7 @@ func TestChannels(t *testing.T) {
 		t.Fatal(err)
 	}
 	var botsLab *tg.Channel
-	timeout = time.After(15 * time.Second)
+	timeout = time.After(e2eWait)
 	for botsLab == nil {
 		select {
 		case u := <-bot.updates:

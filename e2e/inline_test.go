@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -36,7 +35,7 @@ func TestInlineMode(t *testing.T) {
 	bob := srv.signUpUser("15550000062", "Bob")
 	bot := srv.loginBot(token)
 	plain := srv.loginBot(plainToken)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	bobHash := publicHash(ctx, t, bob, alice, "bob_inline")
 	bobPeer := &tg.InputPeerUser{UserID: bob.self.ID, AccessHash: bobHash}

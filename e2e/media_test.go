@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -33,7 +32,7 @@ func TestMediaOfTheButtonFlow(t *testing.T) {
 	srv.addGame("media_bot", "snake", "Snake", "https://games.example/snake")
 	user := srv.signUpUser("15550000031", "Eve")
 	bot := srv.loginBot(token)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	botPeer := resolvePeer(ctx, t, user.api, "media_bot")
 	userPeer := &tg.InputPeerUser{UserID: user.self.ID, AccessHash: findAccessHashFromUser(t, bot, user.self.ID, user.api, "media_bot",

@@ -35,7 +35,7 @@ func TestBotAndUserTalk(t *testing.T) {
 	botID, token := srv.createBot("talk_bot")
 	user := srv.signUpUser("+1 555 000 0001", "Alice")
 	bot := srv.loginBot(token)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 
 	if !bot.self.Bot || bot.self.ID != botID || user.self.Bot || user.self.FirstName != "Alice" {
@@ -57,7 +57,7 @@ func TestBotAndUserTalk(t *testing.T) {
 	}
 	var start *tg.UpdateNewMessage
 	var startUsers []tg.UserClass
-	timeout := time.After(15 * time.Second)
+	timeout := time.After(e2eWait)
 	for start == nil {
 		select {
 		case u := <-bot.updates:
@@ -221,7 +221,7 @@ func TestOfflineUserCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	bot := srv.loginBot(token)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 
 	resolved, err := user.api.ContactsResolveUsername(ctx, &tg.ContactsResolveUsernameRequest{Username: "catchup_bot"})
@@ -319,7 +319,7 @@ func TestOfflineUserCatchesUp(t *testing.T) {
 // their chat (the user wrote first).
 func findAccessHash(t *testing.T, lc *liveClient, userID int64) int64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	diff, err := lc.api.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: 0})
 	if err != nil {

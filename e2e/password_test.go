@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
@@ -19,7 +18,7 @@ func TestTwoFactorLogin(t *testing.T) {
 	srv := startServer(t)
 	const phone, password = "15550000003", "correct horse"
 	user := srv.signUpUser(phone, "Carol")
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 
 	before, err := user.api.AccountGetPassword(ctx)
@@ -130,7 +129,7 @@ func TestBotsAndUsersKeepToTheirMethods(t *testing.T) {
 	srv := startServer(t)
 	_, token := srv.createBot("rules_bot")
 	bot := srv.loginBot(token)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	_, err := bot.api.AccountUpdatePasswordSettings(ctx, &tg.AccountUpdatePasswordSettingsRequest{
 		Password: &tg.InputCheckPasswordEmpty{}, NewSettings: tg.AccountPasswordInputSettings{},

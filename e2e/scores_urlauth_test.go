@@ -47,7 +47,7 @@ func TestGameHighScores(t *testing.T) {
 	alice := srv.signUpUser("15550000071", "Alice")
 	bob := srv.signUpUser("15550000072", "Bob")
 	bot := srv.loginBot(token)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	botPeer := resolvePeer(ctx, t, alice.api, "score_bot")
 	alicePeer := &tg.InputPeerUser{UserID: alice.self.ID, AccessHash: findAccessHashFromUser(t, bot, alice.self.ID, alice.api, "score_bot",
@@ -241,7 +241,7 @@ func TestURLAuthAndBuy(t *testing.T) {
 	_, token := srv.createBot("login_bot")
 	alice := srv.signUpUser("15550000081", "Alice")
 	bot := srv.loginBot(token)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	botPeer := resolvePeer(ctx, t, alice.api, "login_bot")
 	alicePeer := &tg.InputPeerUser{UserID: alice.self.ID, AccessHash: findAccessHashFromUser(t, bot, alice.self.ID, alice.api, "login_bot",

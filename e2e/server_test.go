@@ -152,7 +152,7 @@ func TestGotdConnectsOverEveryTransport(t *testing.T) {
 	}
 	for name, proto := range protocols {
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 			defer cancel()
 			client := srv.gotdClient(proto, &session.StorageMemory{})
 			err := client.Run(ctx, func(ctx context.Context) error {
@@ -190,7 +190,7 @@ func TestGotdSessionSurvivesRestart(t *testing.T) {
 	storage := &session.FileStorage{Path: filepath.Join(t.TempDir(), "session.json")}
 	connect := func() {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 		defer cancel()
 		client := srv.gotdClient(transport.Intermediate, storage)
 		if err := client.Run(ctx, func(ctx context.Context) error {

@@ -77,7 +77,7 @@ func TestGotdUpdatesManagerSeesNoGaps(t *testing.T) {
 		UpdateHandler: manager, DialTimeout: 5 * time.Second,
 	})
 	api := &diffCounter{Client: client.API()}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	err = client.Run(ctx, func(ctx context.Context) error {
 		started := make(chan struct{})
@@ -147,7 +147,7 @@ func resolvePeer(ctx context.Context, t *testing.T, api *tg.Client, username str
 // the access hash the bot got for the user.
 func findAccessHashFromUser(t *testing.T, bot *liveClient, userID int64, api *tg.Client, username string, result func(tg.UpdatesClass) error) int64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	p := resolvePeer(ctx, t, api, username)
 	res, err := api.MessagesStartBot(ctx, &tg.MessagesStartBotRequest{
@@ -159,7 +159,7 @@ func findAccessHashFromUser(t *testing.T, bot *liveClient, userID int64, api *tg
 	if err := result(res); err != nil {
 		t.Fatal(err)
 	}
-	timeout := time.After(15 * time.Second)
+	timeout := time.After(e2eWait)
 	for {
 		select {
 		case u := <-bot.updates:
