@@ -41,10 +41,36 @@ type keyRegistry struct {
 
 	mu   sync.RWMutex
 	keys map[int64]*authKey
+	// byUser indexes the live keys by the account logged in on them, so a
+	// push to an account does not walk every key.
+	byUser map[int64]map[*authKey]struct{}
 }
 
 func newKeyRegistry(s store.Store, now func() time.Time) *keyRegistry {
-	return &keyRegistry{store: s, now: now, keys: make(map[int64]*authKey)}
+	return &keyRegistry{store: s, now: now, keys: make(map[int64]*authKey), byUser: make(map[int64]map[*authKey]struct{})}
+}
+
+// indexUser moves k from the index of account from to that of to; r.mu must
+// be held for writing.
+func (r *keyRegistry) indexUser(k *authKey, from, to int64) {
+	if from == to {
+		return
+	}
+	if set := r.byUser[from]; set != nil {
+		delete(set, k)
+		if len(set) == 0 {
+			delete(r.byUser, from)
+		}
+	}
+	if to == 0 {
+		return
+	}
+	set := r.byUser[to]
+	if set == nil {
+		set = make(map[*authKey]struct{})
+		r.byUser[to] = set
+	}
+	set[k] = struct{}{}
 }
 
 // errKeyUnknown means the auth key id is not known (or expired): answered with -404.
@@ -75,6 +101,7 @@ func (r *keyRegistry) get(ctx context.Context, id int64) (*authKey, error) {
 			k = existing
 		} else {
 			r.keys[id] = k
+			r.indexUser(k, 0, k.userID)
 		}
 		r.mu.Unlock()
 	}
@@ -123,9 +150,13 @@ func (r *keyRegistry) bind(ctx context.Context, temp *authKey, permID int64, exp
 		return fmt.Errorf("bind temporary key: %w", err)
 	}
 	_, userID, bot := perm.login()
+	r.mu.Lock()
 	temp.mu.Lock()
+	old := temp.userID
 	temp.permID, temp.userID, temp.bot = permID, userID, bot
 	temp.mu.Unlock()
+	r.indexUser(temp, old, userID)
+	r.mu.Unlock()
 	return nil
 }
 
@@ -134,14 +165,19 @@ func (r *keyRegistry) setUser(ctx context.Context, permID, userID int64, bot boo
 	if err := r.store.AuthKeys().SetUser(ctx, permID, userID, bot); err != nil {
 		return err
 	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, k := range r.keys {
 		k.mu.Lock()
-		if k.permID == permID {
+		old := k.userID
+		match := k.permID == permID
+		if match {
 			k.userID, k.bot = userID, bot
 		}
 		k.mu.Unlock()
+		if match {
+			r.indexUser(k, old, userID)
+		}
 	}
 	return nil
 }
@@ -149,6 +185,12 @@ func (r *keyRegistry) setUser(ctx context.Context, permID, userID int64, bot boo
 // forget drops a key from memory (after destroy_auth_key or logout).
 func (r *keyRegistry) forget(id int64) {
 	r.mu.Lock()
+	if k := r.keys[id]; k != nil {
+		k.mu.Lock()
+		old := k.userID
+		k.mu.Unlock()
+		r.indexUser(k, old, 0)
+	}
 	delete(r.keys, id)
 	r.mu.Unlock()
 }
@@ -160,6 +202,10 @@ func (r *keyRegistry) sweep(now time.Time, ttl time.Duration) {
 	defer r.mu.Unlock()
 	for id, k := range r.keys {
 		if k.temp() && !now.Before(k.expiresAt) {
+			k.mu.Lock()
+			old := k.userID
+			k.mu.Unlock()
+			r.indexUser(k, old, 0)
 			delete(r.keys, id)
 			continue
 		}
@@ -221,7 +267,7 @@ func (r *keyRegistry) sessionsOfUser(userID int64, except SessionRef) []*Session
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var out []*Session
-	for _, k := range r.keys {
+	for k := range r.byUser[userID] {
 		k.mu.Lock()
 		if k.userID == userID {
 			for _, s := range k.sessions {

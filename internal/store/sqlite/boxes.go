@@ -183,7 +183,8 @@ func copies(ctx context.Context, q querier, ref int64) ([]*store.Message, error)
 }
 
 func (t *boxTx) MessageByRandomID(owner, randomID int64) (*store.Message, error) {
-	return readMessage(t.ctx, t.tx, `owner_id = ? AND random_id = ?`, owner, randomID)
+	// "random_id <> 0" lets SQLite use the partial index messages_random.
+	return readMessage(t.ctx, t.tx, `owner_id = ? AND random_id = ? AND random_id <> 0`, owner, randomID)
 }
 
 func (t *boxTx) DeleteMessage(owner int64, id int) error {

@@ -325,7 +325,8 @@ func (t *boxTx) ChannelMessage(channelID int64, id int) (*store.Message, error) 
 }
 
 func (t *boxTx) ChannelMessageByRandomID(channelID, fromID, randomID int64) (*store.Message, error) {
-	return t.channelMessage(`channel_id = ? AND from_id = ? AND random_id = ?`, channelID, fromID, randomID)
+	// "random_id <> 0" lets SQLite use the partial index channel_messages_random.
+	return t.channelMessage(`channel_id = ? AND from_id = ? AND random_id = ? AND random_id <> 0`, channelID, fromID, randomID)
 }
 
 func (t *boxTx) DeleteChannelMessage(channelID int64, id int) error {
