@@ -115,7 +115,7 @@ func TestGramJSLoginWithPasswordSetByGotd(t *testing.T) {
 	srv := startServer(t)
 	const phone, password = "15550001002", "set by gotd"
 	user := srv.signUpUser(phone, "Dora")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 	if err := user.client.Auth().UpdatePassword(ctx, password, auth.UpdatePasswordOptions{Hint: "gotd"}); err != nil {
 		t.Fatalf("set password: %v", err)
@@ -192,6 +192,8 @@ type gramjsButton struct {
 	Text      string `json:"text"`
 	Data      string `json:"data,omitempty"`
 	URL       string `json:"url,omitempty"`
+	// RequiresPassword is keyboardButtonCallback's requires_password.
+	RequiresPassword bool `json:"requiresPassword,omitempty"`
 }
 
 // buttons lists the markup's buttons row by row as "className text [data|url]".
@@ -239,7 +241,7 @@ type gramjsBotRun struct {
 // first, its failure is reported instead.
 func waitMessage(t *testing.T, lc *liveClient, p *gramjsProc, text string) (*tg.Message, []tg.UserClass) {
 	t.Helper()
-	timeout := time.After(30 * time.Second)
+	timeout := time.After(e2eWait)
 	for {
 		select {
 		case u := <-lc.updates:
@@ -255,7 +257,7 @@ func waitMessage(t *testing.T, lc *liveClient, p *gramjsProc, text string) (*tg.
 			p.wait(t, &out)
 			t.Fatalf("%s ended before %q reached the gotd client; it printed %v", p.script, text, out)
 		case <-timeout:
-			t.Fatalf("no %q pushed within 30 s", text)
+			t.Fatalf("no %q pushed within %v", text, e2eWait)
 		}
 	}
 }
@@ -274,7 +276,7 @@ func TestGramJSUserClicksReplyKeyboard(t *testing.T) {
 		"BF_PHONE": "15550001003", "BF_FIRST_NAME": "Gram", "BF_BOT": "color_bot",
 		"BF_MODE": "reply", "BF_CLICK": "Red",
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 
 	start, users := waitMessage(t, bot, user, "/start")
@@ -355,7 +357,7 @@ func TestGramJSUserGetsInlineKeyboardPushed(t *testing.T) {
 	user := startGramJS(t, srv, "keyboard.js", "full", map[string]string{
 		"BF_PHONE": "15550001004", "BF_FIRST_NAME": "Gram", "BF_BOT": "inline_color_bot", "BF_MODE": "inline",
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
 
 	start, users := waitMessage(t, bot, user, "/start")

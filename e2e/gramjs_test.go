@@ -97,8 +97,8 @@ func (p *gramjsProc) waitReady(t *testing.T) {
 		var out any
 		p.wait(t, &out)
 		t.Fatalf("node %s ended without signalling ready; it printed %v", p.script, out)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("node %s not ready within 30 s\nstderr:\n%s", p.script, p.stderr.String())
+	case <-time.After(e2eWait):
+		t.Fatalf("node %s not ready within %v\nstderr:\n%s", p.script, e2eWait, p.stderr.String())
 	}
 }
 
@@ -114,7 +114,7 @@ func startGramJS(t *testing.T, srv *testServer, script, transport string, extraE
 	p := &gramjsProc{script: script, transport: transport, done: make(chan struct{})}
 	p.stdout.ready, p.stderr.ready = make(chan struct{}), make(chan struct{})
 	var ctx context.Context
-	ctx, p.cancel = context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, p.cancel = context.WithTimeout(context.Background(), e2eLong)
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, script))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),

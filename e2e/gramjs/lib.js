@@ -175,6 +175,7 @@ function markupJSON(m) {
         const o = { className: b.className, text: b.text };
         if (b.data !== undefined) o.data = Buffer.from(b.data).toString();
         if (b.url !== undefined) o.url = b.url;
+        if (b.requiresPassword) o.requiresPassword = true;
         return o;
       }),
     }));
@@ -197,6 +198,28 @@ function messageJSON(m) {
   };
 }
 
+// answerJSON describes a messages.BotCallbackAnswer as the user got it, every
+// field spelled out (absent flags as false / '').
+function answerJSON(a) {
+  if (!a) return null;
+  return {
+    className: a.className,
+    alert: Boolean(a.alert),
+    hasUrl: Boolean(a.hasUrl),
+    nativeUi: Boolean(a.nativeUi),
+    message: a.message === undefined || a.message === null ? '' : a.message,
+    url: a.url === undefined || a.url === null ? '' : a.url,
+    cacheTime: a.cacheTime,
+  };
+}
+
+// rpcErrorJSON describes an error thrown by invoke: an RPCError's code and
+// message, or any other error's text (code 0).
+function rpcErrorJSON(err) {
+  if (err && err.errorMessage) return { code: err.code || 0, message: err.errorMessage, rpc: true };
+  return { code: 0, message: errorText(err), rpc: false };
+}
+
 // signalReady tells the Go test that the script is set up (logged in, its
 // event handlers added): the line "ready" on stdout, before the JSON.
 function signalReady() {
@@ -215,5 +238,17 @@ async function waitFor(what, fn, timeoutMs = 15000, interval = 200) {
 }
 
 module.exports = {
-  env, newClient, run, startUser, startBot, errorText, userJSON, markupJSON, messageJSON, waitFor, signalReady,
+  env,
+  newClient,
+  run,
+  startUser,
+  startBot,
+  errorText,
+  userJSON,
+  markupJSON,
+  messageJSON,
+  answerJSON,
+  rpcErrorJSON,
+  waitFor,
+  signalReady,
 };
