@@ -72,7 +72,10 @@ func (s *testServer) connect(storage session.Storage, login func(ctx context.Con
 		DCList:         dcList(host, port),
 		Resolver:       plainResolver(transport.Intermediate),
 		SessionStorage: storage,
-		DialTimeout:    5 * time.Second,
+		// gotd's DialTimeout bounds the dial and the key exchange together,
+		// and its pq factoring alone takes seconds under -race on a busy
+		// machine: 5 s made logins fail now and then.
+		DialTimeout: 60 * time.Second,
 		UpdateHandler: telegram.UpdateHandlerFunc(func(ctx context.Context, u tg.UpdatesClass) error {
 			select {
 			case lc.updates <- u:

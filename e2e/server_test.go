@@ -138,7 +138,7 @@ func (s *testServer) gotdClient(proto transport.Protocol, storage session.Storag
 		DCList:         dcList(host, port),
 		Resolver:       plainResolver(proto),
 		SessionStorage: storage,
-		DialTimeout:    5 * time.Second,
+		DialTimeout:    60 * time.Second,
 	})
 }
 

@@ -74,7 +74,7 @@ func TestGotdUpdatesManagerSeesNoGaps(t *testing.T) {
 	client := telegram.NewClient(17349, "buttonflow-test", telegram.Options{
 		PublicKeys: []telegram.PublicKey{{RSA: srv.key()}}, DC: 2, DCList: dcList(host, port),
 		Resolver: plainResolver(transport.Intermediate), SessionStorage: storage,
-		UpdateHandler: manager, DialTimeout: 5 * time.Second,
+		UpdateHandler: manager, DialTimeout: 60 * time.Second,
 	})
 	api := &diffCounter{Client: client.API()}
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
