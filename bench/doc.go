@@ -2,9 +2,11 @@
 //
 // The benchmarks compare buttonflow with gotd's reference test server
 // (github.com/gotd/td/tgtest), driven by real gotd clients over the
-// intermediate TCP transport, and measure the memory held per idle
-// connection that has started a key exchange. They contain no Test
-// functions, so `go test ./...` only compiles them; run them with
+// intermediate TCP transport, measure the memory held per idle connection
+// that has started a key exchange, and measure a bot's messages sent to and
+// delivered to many online users (BenchmarkDelivery, -users N, 1000 by
+// default). They contain no Test functions, so `go test ./...` only compiles
+// them; run them with
 //
 //	go test -run='^$' -bench=. ./bench/
 //
