@@ -21,7 +21,6 @@ var (
 	ErrQuizCorrectAnswersEmpty  = tgerr400("QUIZ_CORRECT_ANSWERS_EMPTY")
 	ErrQuizCorrectAnswerInvalid = tgerr400("QUIZ_CORRECT_ANSWER_INVALID")
 	ErrQuizMultipleInvalid      = tgerr400("QUIZ_MULTIPLE_INVALID")
-	ErrPollVoteRequired         = tgerr400("POLL_VOTE_REQUIRED")
 	ErrGeoPointInvalid          = tgerr400("GEO_POINT_INVALID")
 	ErrContactNameEmpty         = tgerr400("CONTACT_NAME_EMPTY")
 	ErrGameBotInvalid           = tgerr400("GAME_BOT_INVALID")

@@ -12,21 +12,16 @@ import (
 
 // Errors of groups and channels.
 var (
-	ErrChatIDInvalid           = tgerr400("CHAT_ID_INVALID")
-	ErrChannelPrivate          = tgerr400("CHANNEL_PRIVATE")
-	ErrChatAdminRequired       = tgerr400("CHAT_ADMIN_REQUIRED")
-	ErrChatWriteForbidden      = tgerr403("CHAT_WRITE_FORBIDDEN")
-	ErrUserAlreadyParticipant  = tgerr400("USER_ALREADY_PARTICIPANT")
-	ErrUserNotParticipant      = tgerr400("USER_NOT_PARTICIPANT")
-	ErrChatTitleEmpty          = tgerr400("CHAT_TITLE_EMPTY")
-	ErrUsersTooFew             = tgerr400("USERS_TOO_FEW")
-	ErrMessageDeleteForbidden  = tgerr403("MESSAGE_DELETE_FORBIDDEN")
-	ErrChannelsTooMuch         = tgerr400("CHANNELS_TOO_MUCH")
-	ErrUsernameOccupiedRPC     = tgerr400("USERNAME_OCCUPIED")
-	ErrUsernameNotModified     = tgerr400("USERNAME_NOT_MODIFIED")
-	ErrInputUserDeactivated    = tgerr400("INPUT_USER_DEACTIVATED")
-	ErrBotGroupsBlocked        = tgerr400("BOT_GROUPS_BLOCKED")
-	ErrChannelParicipantsLimit = tgerr400("USERS_TOO_MUCH")
+	ErrChatIDInvalid          = tgerr400("CHAT_ID_INVALID")
+	ErrChannelPrivate         = tgerr400("CHANNEL_PRIVATE")
+	ErrChatAdminRequired      = tgerr400("CHAT_ADMIN_REQUIRED")
+	ErrChatWriteForbidden     = tgerr403("CHAT_WRITE_FORBIDDEN")
+	ErrUserAlreadyParticipant = tgerr400("USER_ALREADY_PARTICIPANT")
+	ErrUserNotParticipant     = tgerr400("USER_NOT_PARTICIPANT")
+	ErrChatTitleEmpty         = tgerr400("CHAT_TITLE_EMPTY")
+	ErrMessageDeleteForbidden = tgerr403("MESSAGE_DELETE_FORBIDDEN")
+	ErrUsernameOccupiedRPC    = tgerr400("USERNAME_OCCUPIED")
+	ErrUsernameNotModified    = tgerr400("USERNAME_NOT_MODIFIED")
 )
 
 // target is the chat an InputPeer names, as the caller may use it: exactly
