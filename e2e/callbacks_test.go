@@ -319,7 +319,7 @@ func TestGameGroupAndSessionsCallbacks(t *testing.T) {
 	_, err = bot.api.MessagesSetBotCallbackAnswer(ctx, &tg.MessagesSetBotCallbackAnswerRequest{QueryID: q.QueryID, Message: "me too"})
 	wantRPCError(t, err, "QUERY_ID_INVALID")
 	r := <-done
-	if r.err != nil || !r.ans.HasURL || r.ans.URL != "https://games.example/snake?player=1" {
+	if r.err != nil || !r.ans.HasURL || !r.ans.NativeUI || r.ans.URL != "https://games.example/snake?player=1" {
 		t.Fatalf("game answer %+v, %v", r.ans, r.err)
 	}
 	privateInstance := q.ChatInstance

@@ -44,7 +44,7 @@ func (b *Broker) Answer(botID int64, req *tg.MessagesSetBotCallbackAnswerRequest
 	if !validURL(req.URL, &p.q) {
 		return ErrURLInvalid
 	}
-	if !p.finish(answered, answerOf(req)) {
+	if !p.finish(answered, answerOf(req, &p.q)) {
 		return ErrQueryIDInvalid
 	}
 	return nil
@@ -63,14 +63,16 @@ func (b *Broker) lookup(botID, id int64) *Pending {
 
 // answerOf is the user's messages.botCallbackAnswer for the bot's req.
 //
-// native_ui is never set. The schema says it chooses between opening a game
-// URL in a WebView and in native UI; bots' games are HTML5 pages, bots have
-// no way to ask for it in messages.setBotCallbackAnswer, and Telegram's
-// Android client and TDLib open game URLs the same way whatever it says.
-func answerOf(req *tg.MessagesSetBotCallbackAnswerRequest) *tg.MessagesBotCallbackAnswer {
+// native_ui is set for a game button answered with the game's URL: the
+// schema says it chooses between opening a game URL in a WebView and in the
+// app's native game UI, bots cannot ask for either in
+// messages.setBotCallbackAnswer, and a game opened from its own button is
+// what the native game UI is for. Every other answer leaves it unset.
+func answerOf(req *tg.MessagesSetBotCallbackAnswerRequest, q *Query) *tg.MessagesBotCallbackAnswer {
 	a := &tg.MessagesBotCallbackAnswer{
 		Alert:     req.Alert,
 		HasURL:    req.URL != "",
+		NativeUI:  q.Game && req.URL != "",
 		Message:   req.Message,
 		URL:       req.URL,
 		CacheTime: min(max(req.CacheTime, 0), MaxCacheTime),

@@ -304,9 +304,12 @@ func TestAnswerFieldsReachTheUser(t *testing.T) {
 		{"start link", callbackQuery(),
 			tg.MessagesSetBotCallbackAnswerRequest{URL: "https://t.me/GameBot?start=abc"},
 			tg.MessagesBotCallbackAnswer{HasURL: true, URL: "https://t.me/GameBot?start=abc"}},
-		{"game URL: has_url, never native_ui", gameQuery(),
+		{"game URL: has_url and native_ui", gameQuery(),
 			tg.MessagesSetBotCallbackAnswerRequest{URL: testGameURL + "?session=9", CacheTime: 5},
-			tg.MessagesBotCallbackAnswer{HasURL: true, URL: testGameURL + "?session=9", CacheTime: 5}},
+			tg.MessagesBotCallbackAnswer{HasURL: true, NativeUI: true, URL: testGameURL + "?session=9", CacheTime: 5}},
+		{"game button answered without a URL: no native_ui", gameQuery(),
+			tg.MessagesSetBotCallbackAnswerRequest{Message: "not now"},
+			tg.MessagesBotCallbackAnswer{Message: "not now"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
