@@ -324,6 +324,7 @@ func TestGramJSCallbackClick(t *testing.T) {
 		{"click({data})", clickData("toast"), answer(gramjsCallbackAnswer{Message: "pressed toast", CacheTime: 30}), false},
 		{"click({i, j})", clickAt(0, 1), answer(gramjsCallbackAnswer{Alert: true, Message: "are you sure?"}), false},
 		{"click({i}) flat index", map[string]any{"click": map[string]any{"i": 2}}, answer(gramjsCallbackAnswer{HasURL: true, URL: link}), false},
+		{"click({text}) on a callback button", map[string]any{"click": map[string]any{"text": "press alert"}}, answer(gramjsCallbackAnswer{Alert: true, Message: "are you sure?"}), false},
 		{"unanswered, click({data})", clickData("silent"), "null", true},
 		{"unanswered, click({i, j})", clickAt(1, 1), "null", true},
 		{"unanswered, raw invoke", invokeStep("silent"), "error 400 BOT_RESPONSE_TIMEOUT", true},
@@ -357,7 +358,7 @@ func TestGramJSCallbackClick(t *testing.T) {
 		t.Fatalf("the user got the keyboard %+v, want buttons %q", got.Keyboard, wantButtons)
 	}
 	checkSteps(t, steps, got.Steps)
-	if h, want := cb.heard(t, userID, msg), []string{"toast", "alert", "link", "silent", "silent", "silent", "toast"}; !reflect.DeepEqual(h, want) {
+	if h, want := cb.heard(t, userID, msg), []string{"toast", "alert", "link", "alert", "silent", "silent", "silent", "toast"}; !reflect.DeepEqual(h, want) {
 		t.Fatalf("the bot heard %q, want %q", h, want)
 	}
 }

@@ -17,8 +17,9 @@
 //     (The seeds write `new Api.messages.getBotCallbackAnswer`: GramJS
 //     exports the class as Api.messages.GetBotCallbackAnswer, and
 //     Api.messages.getBotCallbackAnswer is undefined.)
-//   {"click": {"data" | "i", "j", "password"}}: message.click({data,
-//     password}) or message.click({i, j, password}) on the keyboard's message
+//   {"click": {"data" | "text" | "i", "j", "password"}}: message.click({data,
+//     password}), message.click({text, password}) or message.click({i, j,
+//     password}) on the keyboard's message
 //     (GramJS's click takes one object; i alone is a flat index).
 //   {"setPassword": "text"}: client.updateTwoFaSettings({newPassword}).
 //
@@ -83,6 +84,8 @@ run(async (client) => {
         const s = step.click;
         if (s.data !== undefined) {
           result = await keyboard.click({ data: Buffer.from(s.data), password: s.password });
+        } else if (s.text !== undefined) {
+          result = await keyboard.click({ text: s.text, password: s.password });
         } else {
           result = await keyboard.click({ i: s.i, j: s.j, password: s.password });
         }
