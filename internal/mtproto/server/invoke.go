@@ -103,16 +103,16 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 		srv.wg.Add(1)
 		go func() {
 			defer srv.wg.Done()
-			srv.serveRPC(srv.life, c, s, req)
+			srv.serveRPC(srv.life, s, req)
 		}()
 		return nil
 	}
-	srv.serveRPC(ctx, c, s, req)
+	srv.serveRPC(ctx, s, req)
 	return nil
 }
 
 // serveRPC runs req through the mux and delivers its rpc_result.
-func (srv *Server) serveRPC(ctx context.Context, c *conn, s *Session, req *rpc.Request) {
+func (srv *Server) serveRPC(ctx context.Context, s *Session, req *rpc.Request) {
 	res, rpcErr, internal := srv.opts.Mux.Serve(ctx, req)
 	if internal != nil {
 		name, _ := srv.layers.MethodName(req.ID)
@@ -131,7 +131,7 @@ func (srv *Server) serveRPC(ctx context.Context, c *conn, s *Session, req *rpc.R
 		result = encode(&mt.RPCError{ErrorCode: rpcErr.Code, ErrorMessage: rpcErr.Message})
 	}
 	body := encode(&proto.Result{RequestMessageID: req.MsgID, Result: result})
-	srv.deliver(ctx, s, c, outMsg{body: body, content: true, response: true, reqMsgID: req.MsgID})
+	srv.deliver(ctx, s, outMsg{body: body, content: true, response: true, reqMsgID: req.MsgID})
 }
 
 // encodeResult serializes a handler's result in the client's layer, gzip_packed when large.

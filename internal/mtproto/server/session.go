@@ -185,18 +185,18 @@ func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
 	return srv.send(ctx, s, c)
 }
 
-// deliver sends m on c if c is still live, or on any other live connection of
-// the session; a content message with no live connection waits in the
-// outbox until the client comes back.
-func (srv *Server) deliver(ctx context.Context, s *Session, c *conn, m outMsg) {
+// deliver sends m on the session's newest live connection, or the next
+// newest if that fails; a content message with no live connection waits in
+// the outbox until the client comes back.
+func (srv *Server) deliver(ctx context.Context, s *Session, m outMsg) {
+	// Newest connection first: a client that reconnected while a slow
+	// request ran has moved on, and a write to the connection it left can
+	// still succeed before the server notices it closed, losing the answer.
+	// With one connection (the usual case) that is the request's own.
 	targets := s.liveConns(false)
 	ordered := make([]*conn, 0, len(targets))
-	for _, x := range targets {
-		if x == c {
-			ordered = append([]*conn{x}, ordered...)
-		} else {
-			ordered = append(ordered, x)
-		}
+	for i := len(targets) - 1; i >= 0; i-- {
+		ordered = append(ordered, targets[i])
 	}
 	for _, x := range ordered {
 		if err := srv.send(ctx, s, x, m); err == nil {
