@@ -97,7 +97,7 @@ func (s *procServer) start() {
 	s.cmd, s.exited = cmd, make(chan struct{})
 	exited := s.exited
 	go func() { _ = cmd.Wait(); close(exited) }()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", s.listen, 200*time.Millisecond)
 		if err == nil {
@@ -110,7 +110,7 @@ func (s *procServer) start() {
 		default:
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("server not listening on %s after 20 s: %v", s.listen, err)
+			s.t.Fatalf("server not listening on %s after 60 s: %v", s.listen, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
