@@ -68,8 +68,10 @@ func (s *Service) findPressed(ctx context.Context, sess Session, peer tg.InputPe
 	if msg.ViaBotID != 0 {
 		botID = msg.ViaBotID
 	}
-	bot, err := s.st.Users().Get(ctx, botID)
-	if err != nil {
+	var bot *store.User
+	if t.user != nil && t.user.ID == botID {
+		bot = t.user // a private chat with the bot: resolveTarget loaded it
+	} else if bot, err = s.st.Users().Get(ctx, botID); err != nil {
 		return nil, fmt.Errorf("pressed message sender: %w", err)
 	}
 	if !bot.Bot {
@@ -106,16 +108,13 @@ func (s *Service) findPressed(ctx context.Context, sess Session, peer tg.InputPe
 // botCopy is the id of the bot's copy of a message (MESSAGE_ID_INVALID when
 // the bot deleted its copy).
 func (s *Service) botCopy(ctx context.Context, ref, botID int64) (int, error) {
-	copies, err := s.st.Boxes().Copies(ctx, ref)
-	if err != nil {
-		return 0, fmt.Errorf("message copies: %w", err)
+	id, err := s.st.Boxes().CopyID(ctx, ref, botID)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, ErrMessageIDInvalid
+	} else if err != nil {
+		return 0, fmt.Errorf("bot's copy: %w", err)
 	}
-	for _, c := range copies {
-		if c.Owner == botID {
-			return c.ID, nil
-		}
-	}
-	return 0, ErrMessageIDInvalid
+	return id, nil
 }
 
 // chatInstance is the chat_instance of a bot's callback queries in a chat:

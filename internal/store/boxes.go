@@ -74,6 +74,8 @@ type Boxes interface {
 	Message(ctx context.Context, owner int64, id int) (*Message, error)
 	// Copies returns every copy of the message with this Ref, across boxes.
 	Copies(ctx context.Context, ref int64) ([]*Message, error)
+	// CopyID returns the id of owner's copy of the message with this Ref, or ErrNotFound.
+	CopyID(ctx context.Context, ref, owner int64) (int, error)
 	// History returns the messages of a chat in an account's box, newest
 	// first, with ids below beforeID (all when zero), at most limit.
 	History(ctx context.Context, owner int64, peer Peer, beforeID, limit int) ([]*Message, error)

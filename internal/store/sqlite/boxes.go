@@ -162,6 +162,18 @@ func (b boxes) Copies(ctx context.Context, ref int64) ([]*store.Message, error) 
 	return copies(ctx, b.s.r, ref)
 }
 
+func (b boxes) CopyID(ctx context.Context, ref, owner int64) (int, error) {
+	var id int
+	err := b.s.r.QueryRowContext(ctx, `SELECT id FROM messages WHERE ref = ? AND owner_id = ?`, ref, owner).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, store.ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: copy of message %d in box %d: %w", ref, owner, err)
+	}
+	return id, nil
+}
+
 func copies(ctx context.Context, q querier, ref int64) ([]*store.Message, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE ref = ?`, ref)
 	if err != nil {

@@ -32,7 +32,7 @@ const FileName = "buttonflow.db"
 // Store is the SQLite implementation of store.Store.
 type Store struct {
 	w *sql.DB // the single writer
-	r *sql.DB // readers
+	r *cachedDB // readers, with their statements prepared once
 }
 
 var _ store.Store = (*Store)(nil)
@@ -53,7 +53,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		_ = w.Close()
 		return nil, err
 	}
-	return &Store{w: w, r: r}, nil
+	return &Store{w: w, r: &cachedDB{db: r}}, nil
 }
 
 func open(path string, conns int, txlock string) (*sql.DB, error) {

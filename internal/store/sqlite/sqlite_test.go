@@ -90,3 +90,27 @@ func TestAuthKeysTempBindAndExpiry(t *testing.T) {
 		t.Fatalf("permanent key removed: %v", err)
 	}
 }
+
+// TestStatementCacheIsBounded: queries with a varying number of
+// placeholders (users.GetMany) keep working once the statement cache is full.
+func TestStatementCacheIsBounded(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	u := &store.User{FirstName: "A", Phone: "15550009999", CreatedAt: time.Unix(1700000000, 0)}
+	if err := s.Users().Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n <= maxCachedStatements+50; n++ {
+		ids := make([]int64, n)
+		for i := range ids {
+			ids[i] = u.ID + int64(i)
+		}
+		got, err := s.Users().GetMany(ctx, ids)
+		if err != nil || len(got) != 1 || got[u.ID] == nil {
+			t.Fatalf("GetMany of %d ids: %v, %v", n, got, err)
+		}
+	}
+	if n := s.r.count.Load(); n > maxCachedStatements {
+		t.Fatalf("%d statements cached, more than %d", n, maxCachedStatements)
+	}
+}
