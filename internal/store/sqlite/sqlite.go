@@ -31,7 +31,7 @@ const FileName = "buttonflow.db"
 
 // Store is the SQLite implementation of store.Store.
 type Store struct {
-	w *sql.DB // the single writer
+	w *sql.DB   // the single writer
 	r *cachedDB // readers, with their statements prepared once
 }
 
