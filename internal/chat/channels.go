@@ -184,41 +184,16 @@ func (s *Service) pushChannel(ctx context.Context, sess Session, ch *store.Chann
 func (s *Service) editChannel(ctx context.Context, sess Session, t *target, id int, e *edit) (tg.UpdatesClass, error) {
 	now := int(s.now().Unix())
 	var us []tg.UpdateClass
-	err := s.st.Write(ctx, func(tx store.Tx) error {
-		rec, err := tx.ChannelMessage(t.channel.ID, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrMessageIDInvalid
-		} else if err != nil {
-			return err
-		}
+	mine := func(rec *store.Message) (*tg.Message, error) {
 		if rec.FromID != sess.UserID {
-			return ErrMessageAuthorRequired
+			return nil, ErrMessageAuthorRequired
 		}
-		dec, err := decodeMessage(rec.Body)
-		if err != nil {
-			return err
-		}
-		msg, ok := dec.(*tg.Message)
-		if !ok {
-			return ErrMessageIDInvalid
-		}
-		changed, err := e.apply(msg, rec.Body)
-		if err != nil {
-			return err
-		}
-		if !changed {
-			return ErrMessageNotModified
-		}
-		msg.EditDate = now
-		if rec.Body, err = encodeTL(msg); err != nil {
-			return err
-		}
-		if err := tx.PutChannelMessage(rec); err != nil {
-			return err
-		}
-		u := &tg.UpdateEditChannelMessage{Message: msg, PtsCount: 1}
+		return textMessage(rec)
+	}
+	err := s.st.Write(ctx, func(tx store.Tx) error {
+		u, err := editChannelMessage(tx, t.channel.ID, id, e, now, mine)
 		us = []tg.UpdateClass{u}
-		return logChannel(tx, t.channel.ID, 1, now, u, func(p int) { u.Pts = p })
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -44,6 +44,87 @@ func (e *edit) apply(msg *tg.Message, old []byte) (bool, error) {
 	return !bytes.Equal(same, old), nil
 }
 
+// editCopies applies e to every copy of a message (decoded by open, which
+// refuses what may not be edited) and logs updateEditMessage for each copy
+// that changed; MESSAGE_NOT_MODIFIED when none did.
+func editCopies(tx store.Tx, ob *outbox, copies []*store.Message, e *edit, now int, open func(*store.Message) (*tg.Message, error)) error {
+	changed := false
+	for _, c := range copies {
+		msg, err := open(c)
+		if err != nil {
+			return err
+		}
+		diff, err := e.apply(msg, c.Body)
+		if err != nil {
+			return err
+		}
+		if !diff {
+			continue
+		}
+		changed = true
+		msg.EditDate = now
+		if c.Body, err = encodeTL(msg); err != nil {
+			return err
+		}
+		if err := tx.PutMessage(c); err != nil {
+			return err
+		}
+		u := &tg.UpdateEditMessage{Message: msg, PtsCount: 1}
+		if err := ob.add(c.Owner, 1, u, func(p int) { u.Pts = p }); err != nil {
+			return err
+		}
+	}
+	if !changed {
+		return ErrMessageNotModified
+	}
+	return nil
+}
+
+// editChannelMessage applies e to a channel message (opened by open) and logs
+// updateEditChannelMessage, which it returns.
+func editChannelMessage(tx store.Tx, channelID int64, id int, e *edit, now int, open func(*store.Message) (*tg.Message, error)) (tg.UpdateClass, error) {
+	rec, err := tx.ChannelMessage(channelID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrMessageIDInvalid
+	} else if err != nil {
+		return nil, err
+	}
+	msg, err := open(rec)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := e.apply(msg, rec.Body)
+	if err != nil {
+		return nil, err
+	}
+	if !changed {
+		return nil, ErrMessageNotModified
+	}
+	msg.EditDate = now
+	if rec.Body, err = encodeTL(msg); err != nil {
+		return nil, err
+	}
+	if err := tx.PutChannelMessage(rec); err != nil {
+		return nil, err
+	}
+	u := &tg.UpdateEditChannelMessage{Message: msg, PtsCount: 1}
+	return u, logChannel(tx, channelID, 1, now, u, func(p int) { u.Pts = p })
+}
+
+// textMessage opens a stored message for an edit: service messages have no
+// text to change.
+func textMessage(rec *store.Message) (*tg.Message, error) {
+	dec, err := decodeMessage(rec.Body)
+	if err != nil {
+		return nil, err
+	}
+	msg, ok := dec.(*tg.Message)
+	if !ok {
+		return nil, ErrMessageIDInvalid
+	}
+	return msg, nil
+}
+
 // EditMessage answers messages.editMessage: new text, entities or inline
 // keyboard for a message the caller sent, in every box that holds it.
 func (s *Service) EditMessage(ctx context.Context, sess Session, req *tg.MessagesEditMessageRequest) (tg.UpdatesClass, error) {
@@ -100,38 +181,8 @@ func (s *Service) EditMessage(ctx context.Context, sess Session, req *tg.Message
 			return err
 		}
 		ob = newOutbox(tx, now, sess.UserID)
-		changed := false
-		for _, c := range copies {
-			dec, err := decodeMessage(c.Body)
-			if err != nil {
-				return err
-			}
-			msg, ok := dec.(*tg.Message)
-			if !ok {
-				return ErrMessageIDInvalid
-			}
-			diff, err := e.apply(msg, c.Body)
-			if err != nil || !diff {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			changed = true
-			msg.EditDate = now
-			if c.Body, err = encodeTL(msg); err != nil {
-				return err
-			}
-			if err := tx.PutMessage(c); err != nil {
-				return err
-			}
-			u := &tg.UpdateEditMessage{Message: msg, PtsCount: 1}
-			if err := ob.add(c.Owner, 1, u, func(p int) { u.Pts = p }); err != nil {
-				return err
-			}
-		}
-		if !changed {
-			return ErrMessageNotModified
+		if err := editCopies(tx, ob, copies, e, now, textMessage); err != nil {
+			return err
 		}
 		return ob.seal()
 	})

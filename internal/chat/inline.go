@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
 
@@ -285,6 +284,7 @@ func (s *Service) EditInlineBotMessage(ctx context.Context, sess Session, req *t
 		}
 	}
 	now := int(s.now().Unix())
+	via := func(rec *store.Message) (*tg.Message, error) { return viaMessage(rec, bot.ID) }
 	switch id := req.ID.(type) {
 	case *tg.InputBotInlineMessageID:
 		if id.AccessHash != s.inlineHash(bot.ID, 0, id.ID) {
@@ -300,34 +300,8 @@ func (s *Service) EditInlineBotMessage(ctx context.Context, sess Session, req *t
 				return ErrMessageIDInvalid
 			}
 			ob = newOutbox(tx, now, 0)
-			changed := false
-			for _, c := range copies {
-				msg, err := viaMessage(c, bot.ID)
-				if err != nil {
-					return err
-				}
-				diff, err := e.apply(msg, c.Body)
-				if err != nil {
-					return err
-				}
-				if !diff {
-					continue
-				}
-				changed = true
-				msg.EditDate = now
-				if c.Body, err = encodeTL(msg); err != nil {
-					return err
-				}
-				if err := tx.PutMessage(c); err != nil {
-					return err
-				}
-				u := &tg.UpdateEditMessage{Message: msg, PtsCount: 1}
-				if err := ob.add(c.Owner, 1, u, func(p int) { u.Pts = p }); err != nil {
-					return err
-				}
-			}
-			if !changed {
-				return ErrMessageNotModified
+			if err := editCopies(tx, ob, copies, e, now, via); err != nil {
+				return err
 			}
 			return ob.seal()
 		})
@@ -347,33 +321,9 @@ func (s *Service) EditInlineBotMessage(ctx context.Context, sess Session, req *t
 		}
 		var us []tg.UpdateClass
 		err = s.st.Write(ctx, func(tx store.Tx) error {
-			rec, err := tx.ChannelMessage(ch.ID, id.ID)
-			if errors.Is(err, store.ErrNotFound) {
-				return ErrMessageIDInvalid
-			} else if err != nil {
-				return err
-			}
-			msg, err := viaMessage(rec, bot.ID)
-			if err != nil {
-				return err
-			}
-			diff, err := e.apply(msg, rec.Body)
-			if err != nil {
-				return err
-			}
-			if !diff {
-				return ErrMessageNotModified
-			}
-			msg.EditDate = now
-			if rec.Body, err = encodeTL(msg); err != nil {
-				return err
-			}
-			if err := tx.PutChannelMessage(rec); err != nil {
-				return err
-			}
-			u := &tg.UpdateEditChannelMessage{Message: msg, PtsCount: 1}
+			u, err := editChannelMessage(tx, ch.ID, id.ID, e, now, via)
 			us = []tg.UpdateClass{u}
-			return logChannel(tx, ch.ID, 1, now, u, func(p int) { u.Pts = p })
+			return err
 		})
 		if err != nil {
 			return nil, err
