@@ -135,8 +135,19 @@ func (s *Service) chatInstance(botID int64, chat store.Peer, pair int64) int64 {
 // GetBotCallbackAnswer answers messages.getBotCallbackAnswer: it checks the
 // peer, the message, the button and, for requires_password buttons, the SRP
 // proof before the bot hears anything; then it sends updateBotCallbackQuery to
-// every session of the bot and waits for its answer or the timeout.
-func (s *Service) GetBotCallbackAnswer(ctx context.Context, sess Session, req *tg.MessagesGetBotCallbackAnswerRequest) (*tg.MessagesBotCallbackAnswer, error) {
+// every session of the bot, and reply gets the bot's answer, or
+// BOT_RESPONSE_TIMEOUT, when it comes. Nothing blocks while the bot thinks.
+func (s *Service) GetBotCallbackAnswer(ctx context.Context, sess Session, req *tg.MessagesGetBotCallbackAnswerRequest, reply func(*tg.MessagesBotCallbackAnswer, error)) {
+	pending, err := s.beginCallback(ctx, sess, req)
+	if err != nil {
+		reply(nil, err)
+		return
+	}
+	pending.Then(reply)
+}
+
+// beginCallback checks a press and tells the bot, returning the waiting query.
+func (s *Service) beginCallback(ctx context.Context, sess Session, req *tg.MessagesGetBotCallbackAnswerRequest) (*broker.Pending, error) {
 	p, err := s.findPressed(ctx, sess, req.Peer, req.MsgID)
 	if err != nil {
 		return nil, err
@@ -194,7 +205,7 @@ func (s *Service) GetBotCallbackAnswer(ctx context.Context, sess Session, req *t
 		pending.Cancel()
 		return nil, err
 	}
-	return pending.Wait(ctx)
+	return pending, nil
 }
 
 // checkButtonPassword verifies the SRP proof a requires_password button needs.

@@ -96,9 +96,18 @@ var (
 	ErrInternal = tgerr.New(500, "INTERNAL")
 )
 
+// AsyncHandler serves a method whose answer may come long after the call
+// returns (a callback query waits for its bot): it does its checks, then
+// calls reply exactly once, now or later, from any goroutine. Nothing has to
+// block meanwhile, so a waiting call holds no goroutine.
+type AsyncHandler func(ctx context.Context, req *Request, reply func(bin.Encoder, error))
+
 // Route is a registered method: its handler and how the session must run it.
 type Route struct {
 	Handler Handler
+	// Async, when set instead of Handler, serves the method asynchronously;
+	// the session acks such calls at once.
+	Async AsyncHandler
 	// Public methods work without a login (help.getConfig, auth.sendCode…).
 	Public bool
 	// Slow methods may wait long (a callback answer waits for the bot): the
@@ -140,6 +149,18 @@ func (m *Mux) Handle(id uint32, h Handler, opts ...Option) {
 	m.routes[id] = r
 }
 
+// HandleAsync registers h for the method with constructor id, like Handle.
+func (m *Mux) HandleAsync(id uint32, h AsyncHandler, opts ...Option) {
+	if _, dup := m.routes[id]; dup {
+		panic(fmt.Sprintf("rpc: method %#x registered twice", id))
+	}
+	r := &Route{Async: h}
+	for _, o := range opts {
+		o(r)
+	}
+	m.routes[id] = r
+}
+
 // Lookup returns the route for a method, or nil.
 func (m *Mux) Lookup(id uint32) *Route { return m.routes[id] }
 
@@ -147,18 +168,61 @@ func (m *Mux) Lookup(id uint32) *Route { return m.routes[id] }
 // any error that is not a *tgerr.Error into ErrInternal (the caller logs the
 // original, which Serve returns as internal).
 func (m *Mux) Serve(ctx context.Context, req *Request) (res bin.Encoder, rpcErr *tgerr.Error, internal error) {
+	route, gate := m.gate(req)
+	if gate != nil {
+		return nil, gate, nil
+	}
+	if route.Async != nil {
+		// Served here too, by waiting for the reply (tests and callers that
+		// do not run async routes themselves).
+		done := make(chan struct{})
+		route.Async(ctx, req, func(r bin.Encoder, err error) {
+			res, rpcErr, internal = outcome(r, err)
+			close(done)
+		})
+		<-done
+		return res, rpcErr, internal
+	}
+	return outcome(route.Handler.ServeRPC(ctx, req))
+}
+
+// ServeAsync runs req through an async route with the login checks, and
+// calls done once with the outcome (as Serve returns it), possibly later and
+// from another goroutine. It reports false, calling nothing, when req's
+// route is an ordinary one; a request the gates refuse (no route, no login)
+// is answered through done.
+func (m *Mux) ServeAsync(ctx context.Context, req *Request, done func(res bin.Encoder, rpcErr *tgerr.Error, internal error)) bool {
+	route, gate := m.gate(req)
+	switch {
+	case gate != nil:
+		done(nil, gate, nil)
+		return true
+	case route.Async == nil:
+		return false
+	}
+	route.Async(ctx, req, func(r bin.Encoder, err error) { done(outcome(r, err)) })
+	return true
+}
+
+// gate finds req's route and checks that the caller may call it.
+func (m *Mux) gate(req *Request) (*Route, *tgerr.Error) {
 	route := m.routes[req.ID]
 	switch {
 	case route == nil && m.isMethod != nil && !m.isMethod(req.ID):
-		return nil, ErrInputMethodInvalid, nil
+		return nil, ErrInputMethodInvalid
 	case route == nil && req.Session.UserID == 0:
-		return nil, ErrAuthKeyUnregistered, nil
+		return nil, ErrAuthKeyUnregistered
 	case route == nil:
-		return nil, ErrMethodInvalid, nil
+		return nil, ErrMethodInvalid
 	case !route.Public && req.Session.UserID == 0:
-		return nil, ErrAuthKeyUnregistered, nil
+		return nil, ErrAuthKeyUnregistered
 	}
-	res, err := route.Handler.ServeRPC(ctx, req)
+	return route, nil
+}
+
+// outcome sorts a handler's result: an answer, a Telegram error, or an
+// internal error (answered with ErrInternal, the original returned for the log).
+func outcome(res bin.Encoder, err error) (bin.Encoder, *tgerr.Error, error) {
 	if err == nil {
 		return res, nil, nil
 	}

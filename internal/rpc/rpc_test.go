@@ -103,3 +103,55 @@ func TestDoubleRegistrationPanics(t *testing.T) {
 	}()
 	m.Handle(1, h)
 }
+
+// TestAsyncRoutes: an async route's reply reaches ServeAsync's callback when
+// it comes (here, after the handler returned), the login gate answers before
+// the handler runs, and Serve waits for the reply of an async route.
+func TestAsyncRoutes(t *testing.T) {
+	m := NewMux(nil)
+	replies := make(chan func(bin.Encoder, error), 1)
+	m.HandleAsync(tg.MessagesGetBotCallbackAnswerRequestTypeID, func(_ context.Context, _ *Request, reply func(bin.Encoder, error)) {
+		replies <- reply
+	})
+	req := request(t, &tg.MessagesGetBotCallbackAnswerRequest{Peer: &tg.InputPeerSelf{}}, Session{UserID: 1})
+	type outcome struct {
+		res    bin.Encoder
+		rpcErr *tgerr.Error
+	}
+	got := make(chan outcome, 1)
+	if !m.ServeAsync(context.Background(), req, func(res bin.Encoder, rpcErr *tgerr.Error, _ error) { got <- outcome{res, rpcErr} }) {
+		t.Fatal("ServeAsync did not take an async route")
+	}
+	select {
+	case o := <-got:
+		t.Fatalf("answered before the reply: %+v", o)
+	default:
+	}
+	(<-replies)(&tg.MessagesBotCallbackAnswer{Message: "later"}, nil)
+	if o := <-got; o.rpcErr != nil || o.res.(*tg.MessagesBotCallbackAnswer).Message != "later" {
+		t.Fatalf("outcome %+v", o)
+	}
+
+	anon := request(t, &tg.MessagesGetBotCallbackAnswerRequest{Peer: &tg.InputPeerSelf{}}, Session{})
+	m.ServeAsync(context.Background(), anon, func(_ bin.Encoder, rpcErr *tgerr.Error, _ error) { got <- outcome{nil, rpcErr} })
+	if o := <-got; o.rpcErr != ErrAuthKeyUnregistered {
+		t.Fatalf("without a login: %+v", o)
+	}
+
+	go func() { (<-replies)(nil, tgerr.New(400, "BOT_RESPONSE_TIMEOUT")) }()
+	if _, rpcErr, _ := m.Serve(context.Background(), req); rpcErr == nil || rpcErr.Type != "BOT_RESPONSE_TIMEOUT" {
+		t.Fatalf("Serve of an async route: %v", rpcErr)
+	}
+	m.Handle(tg.HelpGetNearestDCRequestTypeID, HandlerFunc(func(context.Context, *Request) (bin.Encoder, error) {
+		return &tg.NearestDC{}, nil
+	}))
+	sync := request(t, &tg.HelpGetNearestDCRequest{}, Session{UserID: 1})
+	if m.ServeAsync(context.Background(), sync, func(bin.Encoder, *tgerr.Error, error) { t.Error("called back for a sync route") }) {
+		t.Fatal("ServeAsync claimed a sync route")
+	}
+	none := request(t, &tg.HelpGetConfigRequest{}, Session{UserID: 1})
+	m.ServeAsync(context.Background(), none, func(_ bin.Encoder, rpcErr *tgerr.Error, _ error) { got <- outcome{nil, rpcErr} })
+	if o := <-got; o.rpcErr != ErrMethodInvalid {
+		t.Fatalf("no route: %+v", o)
+	}
+}

@@ -216,6 +216,7 @@ type Pending struct {
 	// Guarded by b.mu; fixed once done is closed.
 	state  state
 	answer *tg.MessagesBotCallbackAnswer
+	then   func(*tg.MessagesBotCallbackAnswer, error)
 }
 
 // Begin registers q under a fresh random non-zero query id and starts its
@@ -319,6 +320,11 @@ func (p *Pending) Wait(ctx context.Context) (*tg.MessagesBotCallbackAnswer, erro
 		}
 		// The outcome was settled first; done is closed.
 	}
+	return p.result()
+}
+
+// result is what a settled query comes to.
+func (p *Pending) result() (*tg.MessagesBotCallbackAnswer, error) {
 	switch p.state {
 	case answered:
 		return p.answer, nil
@@ -329,6 +335,23 @@ func (p *Pending) Wait(ctx context.Context) (*tg.MessagesBotCallbackAnswer, erro
 	default:
 		return nil, context.Canceled
 	}
+}
+
+// Then has fn called once, with what Wait would return, when the query is
+// settled (answered, timed out, canceled or closed), so that nothing has to
+// block in Wait meanwhile: a waiting query then costs its record and fn's
+// closure, not a goroutine and its stack. fn runs on a goroutine of its own,
+// never under the broker's lock. Use either Then or Wait for a query, and
+// Then at most once.
+func (p *Pending) Then(fn func(*tg.MessagesBotCallbackAnswer, error)) {
+	p.b.mu.Lock()
+	if p.state == pending {
+		p.then = fn
+		p.b.mu.Unlock()
+		return
+	}
+	p.b.mu.Unlock()
+	go fn(p.result())
 }
 
 // Cancel abandons the query, if still pending: a waiter gets
@@ -350,6 +373,11 @@ func (p *Pending) finishLocked(s state, a *tg.MessagesBotCallbackAnswer) bool {
 	p.state, p.answer = s, a
 	p.b.npending--
 	close(p.done)
+	if fn := p.then; fn != nil {
+		p.then = nil
+		ans, err := p.result()
+		go fn(ans, err)
+	}
 	return true
 }
 

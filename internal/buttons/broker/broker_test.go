@@ -332,3 +332,48 @@ func TestAnswerFieldsReachTheUser(t *testing.T) {
 		})
 	}
 }
+
+// TestThen: a query settled by an answer, a timeout or Close reaches the
+// callback given to Then, once, with what Wait would have returned; Then
+// after the query settled calls back at once.
+func TestThen(t *testing.T) {
+	b, _, advance := newTestBroker(t, Options{})
+	type got struct {
+		ans *tg.MessagesBotCallbackAnswer
+		err error
+	}
+	then := func(p *Pending) chan got {
+		ch := make(chan got, 2)
+		p.Then(func(a *tg.MessagesBotCallbackAnswer, err error) { ch <- got{a, err} })
+		return ch
+	}
+	answered := begin(t, b, callbackQuery())
+	ch := then(answered)
+	if err := b.Answer(testBot, &tg.MessagesSetBotCallbackAnswerRequest{QueryID: answered.ID(), Message: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if g := <-ch; g.err != nil || g.ans.Message != "ok" {
+		t.Fatalf("answered: %+v", g)
+	}
+	late := then(answered)
+	if g := <-late; g.err != nil || g.ans.Message != "ok" {
+		t.Fatalf("Then after the answer: %+v", g)
+	}
+	timedOut := begin(t, b, callbackQuery())
+	ch = then(timedOut)
+	advance(DefaultTimeout)
+	if g := <-ch; !errors.Is(g.err, ErrBotResponseTimeout) {
+		t.Fatalf("timed out: %+v", g)
+	}
+	open := begin(t, b, callbackQuery())
+	ch = then(open)
+	b.Close()
+	if g := <-ch; !errors.Is(g.err, ErrClosed) {
+		t.Fatalf("closed: %+v", g)
+	}
+	select {
+	case g := <-ch:
+		t.Fatalf("called twice: %+v", g)
+	default:
+	}
+}

@@ -95,7 +95,19 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 	s.mu.Lock()
 	s.inbox.SetRunning(msgID)
 	s.mu.Unlock()
-	if route := srv.opts.Mux.Lookup(req.ID); route != nil && route.Slow {
+	if route := srv.opts.Mux.Lookup(req.ID); route != nil && route.Async != nil {
+		// Ack at once; the handler's checks run here and its answer is
+		// delivered whenever it comes, with no goroutine waiting for it.
+		if err := srv.flushAcks(ctx, s, c); err != nil {
+			return err
+		}
+		srv.wg.Add(1)
+		srv.opts.Mux.ServeAsync(ctx, req, func(res bin.Encoder, rpcErr *tgerr.Error, internal error) {
+			defer srv.wg.Done()
+			srv.reply(srv.life, s, req, res, rpcErr, internal)
+		})
+		return nil
+	} else if route != nil && route.Slow {
 		// Ack at once so the client does not resend it while it waits.
 		if err := srv.flushAcks(ctx, s, c); err != nil {
 			return err
@@ -114,6 +126,12 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 // serveRPC runs req through the mux and delivers its rpc_result.
 func (srv *Server) serveRPC(ctx context.Context, s *Session, req *rpc.Request) {
 	res, rpcErr, internal := srv.opts.Mux.Serve(ctx, req)
+	srv.reply(ctx, s, req, res, rpcErr, internal)
+}
+
+// reply encodes the outcome of req in the client's layer and delivers it as
+// the rpc_result.
+func (srv *Server) reply(ctx context.Context, s *Session, req *rpc.Request, res bin.Encoder, rpcErr *tgerr.Error, internal error) {
 	if internal != nil {
 		name, _ := srv.layers.MethodName(req.ID)
 		srv.log.Error("rpc failed", "method", name, "err", internal)

@@ -81,8 +81,24 @@ func Register(mux *rpc.Mux, svc *chat.Service) {
 	mux.Handle(tg.MessagesGetHistoryRequestTypeID, handle(svc.GetHistory))
 	mux.Handle(tg.MessagesStartBotRequestTypeID, rpc.UsersOnly(handle(svc.StartBot)))
 
-	// Callback queries: the user's request waits for the bot, so it is slow.
-	mux.Handle(tg.MessagesGetBotCallbackAnswerRequestTypeID, rpc.UsersOnly(handle(svc.GetBotCallbackAnswer)), rpc.Slow())
+	// Callback queries: the user's request waits for the bot, asynchronously.
+	mux.HandleAsync(tg.MessagesGetBotCallbackAnswerRequestTypeID, func(ctx context.Context, r *rpc.Request, reply func(bin.Encoder, error)) {
+		req := &tg.MessagesGetBotCallbackAnswerRequest{}
+		switch {
+		case req.Decode(r.Body) != nil:
+			reply(nil, rpc.ErrInputRequestInvalid)
+		case r.Session.Bot:
+			reply(nil, rpc.ErrBotMethodInvalid)
+		default:
+			svc.GetBotCallbackAnswer(ctx, session(r.Session), req, func(a *tg.MessagesBotCallbackAnswer, err error) {
+				if err != nil {
+					reply(nil, err)
+					return
+				}
+				reply(a, nil)
+			})
+		}
+	})
 	mux.Handle(tg.MessagesSetBotCallbackAnswerRequestTypeID, rpc.BotsOnly(handle(svc.SetBotCallbackAnswer)))
 
 	// Inline mode.
