@@ -76,26 +76,6 @@ func (a authKeys) SetUser(ctx context.Context, id, userID int64, bot bool) error
 	return a.update(ctx, id, `UPDATE auth_keys SET user_id = ?, bot = ? WHERE id = ?`, userID, bot, id)
 }
 
-func (a authKeys) LoggedIn(ctx context.Context, userID int64) ([]int64, error) {
-	rows, err := a.s.r.QueryContext(ctx, `SELECT id FROM auth_keys WHERE user_id = ? AND perm_id = 0`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: keys of user %d: %w", userID, err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlite: keys of user %d: %w", userID, err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: keys of user %d: %w", userID, err)
-	}
-	return ids, nil
-}
-
 func (a authKeys) SetClient(ctx context.Context, id int64, c store.ClientInfo) error {
 	client, err := json.Marshal(c)
 	if err != nil {

@@ -37,7 +37,7 @@ func readState(ctx context.Context, q querier, owner int64) (store.State, error)
 
 const messageColumns = `owner_id, id, peer_type, peer_id, from_id, random_id, ref, date, body`
 
-func scanMessage(sc interface{ Scan(...any) error }) (*store.Message, error) {
+func scanMessage(sc scanner) (*store.Message, error) {
 	var (
 		m    store.Message
 		date int64
@@ -72,22 +72,10 @@ func (b boxes) History(ctx context.Context, owner int64, peer store.Peer, before
 	if beforeID <= 0 {
 		beforeID = 1<<31 - 1
 	}
-	rows, err := b.s.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+	out, err := queryAll(ctx, b.s.r, scanMessage, `SELECT `+messageColumns+` FROM messages
 		WHERE owner_id = ? AND peer_type = ? AND peer_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
 		owner, peer.Type, peer.ID, beforeID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: history: %w", err)
-	}
-	defer rows.Close()
-	var out []*store.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: history: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: history: %w", err)
 	}
 	return out, nil
@@ -175,20 +163,8 @@ func (b boxes) CopyID(ctx context.Context, ref, owner int64) (int, error) {
 }
 
 func copies(ctx context.Context, q querier, ref int64) ([]*store.Message, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE ref = ?`, ref)
+	out, err := queryAll(ctx, q, scanMessage, `SELECT `+messageColumns+` FROM messages WHERE ref = ?`, ref)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: copies of message %d: %w", ref, err)
-	}
-	defer rows.Close()
-	var out []*store.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: copies of message %d: %w", ref, err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: copies of message %d: %w", ref, err)
 	}
 	return out, nil

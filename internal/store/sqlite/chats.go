@@ -39,27 +39,21 @@ func readChat(ctx context.Context, q querier, id int64) (*store.Chat, error) {
 }
 
 func readMembers(ctx context.Context, q querier, query string, id int64) ([]store.Member, error) {
-	rows, err := q.QueryContext(ctx, query, id)
+	out, err := queryAll(ctx, q, scanMember, query, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: members of %d: %w", id, err)
 	}
-	defer rows.Close()
-	var out []store.Member
-	for rows.Next() {
-		var (
-			m    store.Member
-			date int64
-		)
-		if err := rows.Scan(&m.UserID, &m.InviterID, &date, &m.Admin); err != nil {
-			return nil, fmt.Errorf("sqlite: members of %d: %w", id, err)
-		}
-		m.Date = time.Unix(date, 0)
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: members of %d: %w", id, err)
-	}
 	return out, nil
+}
+
+func scanMember(sc scanner) (store.Member, error) {
+	var (
+		m    store.Member
+		date int64
+	)
+	err := sc.Scan(&m.UserID, &m.InviterID, &date, &m.Admin)
+	m.Date = time.Unix(date, 0)
+	return m, err
 }
 
 const channelColumns = `id, title, about, COALESCE(username, ''), megagroup, creator, date, pts, max_msg`
@@ -135,21 +129,9 @@ func (c chats) ChannelHistory(ctx context.Context, channelID int64, beforeID, li
 	if beforeID <= 0 {
 		beforeID = 1<<31 - 1
 	}
-	rows, err := c.s.r.QueryContext(ctx, `SELECT `+channelMessageColumns+` FROM channel_messages
+	out, err := queryAll(ctx, c.s.r, scanMessage, `SELECT `+channelMessageColumns+` FROM channel_messages
 		WHERE channel_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, channelID, beforeID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: channel history: %w", err)
-	}
-	defer rows.Close()
-	var out []*store.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: channel history: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: channel history: %w", err)
 	}
 	return out, nil
@@ -168,26 +150,18 @@ func (c chats) ChannelUpdates(ctx context.Context, channelID int64, fromPts, lim
 		WHERE channel_id = ? AND pts > ? ORDER BY pts LIMIT ?`, channelID, fromPts, limit)
 }
 
-// readUpdates scans update log rows.
+// readUpdates reads update log rows.
 func readUpdates(ctx context.Context, q querier, query string, args ...any) ([]store.Update, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: updates: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Update
-	for rows.Next() {
+	out, err := queryAll(ctx, q, func(sc scanner) (store.Update, error) {
 		var (
 			u    store.Update
 			date int64
 		)
-		if err := rows.Scan(&u.Pts, &u.PtsCount, &date, &u.Body); err != nil {
-			return nil, fmt.Errorf("sqlite: updates: %w", err)
-		}
+		err := sc.Scan(&u.Pts, &u.PtsCount, &date, &u.Body)
 		u.Date = time.Unix(date, 0)
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
+		return u, err
+	}, query, args...)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: updates: %w", err)
 	}
 	return out, nil

@@ -16,7 +16,7 @@ func (s *Store) Games() store.Games { return games{s} }
 
 const gameColumns = `id, bot_id, short_name, title, description, url`
 
-func scanGame(sc interface{ Scan(...any) error }) (*store.Game, error) {
+func scanGame(sc scanner) (*store.Game, error) {
 	var g store.Game
 	if err := sc.Scan(&g.ID, &g.BotID, &g.ShortName, &g.Title, &g.Description, &g.URL); err != nil {
 		return nil, err
@@ -59,20 +59,8 @@ func (g games) Get(ctx context.Context, id int64) (*store.Game, error) {
 }
 
 func (g games) List(ctx context.Context, botID int64) ([]*store.Game, error) {
-	rows, err := g.s.r.QueryContext(ctx, `SELECT `+gameColumns+` FROM games WHERE bot_id = ? ORDER BY short_name`, botID)
+	out, err := queryAll(ctx, g.s.r, scanGame, `SELECT `+gameColumns+` FROM games WHERE bot_id = ? ORDER BY short_name`, botID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: games of %d: %w", botID, err)
-	}
-	defer rows.Close()
-	var out []*store.Game
-	for rows.Next() {
-		gm, err := scanGame(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: games of %d: %w", botID, err)
-		}
-		out = append(out, gm)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: games of %d: %w", botID, err)
 	}
 	return out, nil

@@ -41,7 +41,15 @@ func (sc scores) Delete(ctx context.Context, b store.ScoreBoard, userID int64) e
 }
 
 func (sc scores) Around(ctx context.Context, b store.ScoreBoard, userID int64, top, around int) ([]store.HighScore, error) {
-	rows, err := sc.s.r.QueryContext(ctx, `WITH ranked AS (
+	out, err := queryAll(ctx, sc.s.r, func(row scanner) (store.HighScore, error) {
+		var (
+			h    store.HighScore
+			date int64
+		)
+		err := row.Scan(&h.Pos, &h.UserID, &h.Score, &date)
+		h.Date = time.Unix(date, 0)
+		return h, err
+	}, `WITH ranked AS (
 			SELECT user_id, score, date, ROW_NUMBER() OVER (ORDER BY score DESC, date, user_id) AS pos
 			FROM game_scores WHERE bot_id = ? AND short_name = ? AND chat_instance = ?
 		), me AS (SELECT pos FROM ranked WHERE user_id = ?)
@@ -50,22 +58,6 @@ func (sc scores) Around(ctx context.Context, b store.ScoreBoard, userID int64, t
 		ORDER BY pos`,
 		b.BotID, b.ShortName, b.ChatInstance, userID, top, around, around)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: high scores of %q: %w", b.ShortName, err)
-	}
-	defer rows.Close()
-	var out []store.HighScore
-	for rows.Next() {
-		var (
-			h    store.HighScore
-			date int64
-		)
-		if err := rows.Scan(&h.Pos, &h.UserID, &h.Score, &date); err != nil {
-			return nil, fmt.Errorf("sqlite: high scores of %q: %w", b.ShortName, err)
-		}
-		h.Date = time.Unix(date, 0)
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: high scores of %q: %w", b.ShortName, err)
 	}
 	return out, nil

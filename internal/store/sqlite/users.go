@@ -23,7 +23,7 @@ type users struct{ s *Store }
 const userColumns = `id, COALESCE(phone, ''), first_name, last_name, COALESCE(username, ''), about,
 	bot, bot_token, bot_owner, bot_inline, bot_placeholder, pw_salt1, pw_salt2, pw_verifier, pw_hint, created_at`
 
-func scanUser(sc interface{ Scan(...any) error }) (*store.User, error) {
+func scanUser(sc scanner) (*store.User, error) {
 	var (
 		u                   store.User
 		salt1, salt2, verif []byte
@@ -128,20 +128,12 @@ func (u users) GetMany(ctx context.Context, ids []int64) (map[int64]*store.User,
 		args[i] = id
 	}
 	q := `SELECT ` + userColumns + ` FROM users WHERE id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
-	rows, err := u.s.r.QueryContext(ctx, q, args...)
+	found, err := queryAll(ctx, u.s.r, scanUser, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: users: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		usr, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: users: %w", err)
-		}
+	for _, usr := range found {
 		out[usr.ID] = usr
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: users: %w", err)
 	}
 	return out, nil
 }
