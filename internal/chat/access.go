@@ -116,6 +116,22 @@ func (s *Service) userFor(viewer int64, u *store.User) *tg.User {
 
 // usersFor loads and renders the accounts ids (duplicates and unknown ids skipped).
 func (s *Service) usersFor(ctx context.Context, viewer int64, ids ...int64) ([]tg.UserClass, error) {
+	set, err := s.loadUsers(ctx, ids...)
+	if err != nil {
+		return nil, err
+	}
+	return set.render(s, viewer), nil
+}
+
+// userSet is accounts loaded once to be rendered for several viewers (a
+// message's recipients each get the same users with their own access hashes).
+type userSet struct {
+	order []int64
+	found map[int64]*store.User
+}
+
+// loadUsers loads the accounts ids in one query.
+func (s *Service) loadUsers(ctx context.Context, ids ...int64) (*userSet, error) {
 	seen := make(map[int64]bool, len(ids))
 	uniq := ids[:0:0]
 	for _, id := range ids {
@@ -128,13 +144,18 @@ func (s *Service) usersFor(ctx context.Context, viewer int64, ids ...int64) ([]t
 	if err != nil {
 		return nil, err
 	}
-	out := make([]tg.UserClass, 0, len(uniq))
-	for _, id := range uniq {
-		if u := found[id]; u != nil {
-			out = append(out, s.userFor(viewer, u))
+	return &userSet{order: uniq, found: found}, nil
+}
+
+// render renders the set as viewer sees it.
+func (u *userSet) render(s *Service, viewer int64) []tg.UserClass {
+	out := make([]tg.UserClass, 0, len(u.order))
+	for _, id := range u.order {
+		if usr := u.found[id]; usr != nil {
+			out = append(out, s.userFor(viewer, usr))
 		}
 	}
-	return out, nil
+	return out
 }
 
 // peerUser is the Peer of a private chat with user id.

@@ -158,26 +158,22 @@ func (s *Service) pushChannel(ctx context.Context, sess Session, ch *store.Chann
 	if err != nil {
 		return nil, fmt.Errorf("channel: %w", err)
 	}
-	for _, m := range members {
-		users, err := s.usersFor(ctx, m.UserID, userIDs...)
-		if err != nil {
-			return nil, err
-		}
-		member := m
-		c := &tg.Updates{Updates: us, Users: users, Chats: []tg.ChatClass{s.channelFor(m.UserID, fresh, &member)}, Date: now}
-		if err := s.push.PushUser(ctx, m.UserID, sess, c); err != nil {
-			s.log.Warn("push channel updates", "user", m.UserID, "err", err)
-		}
-	}
-	users, err := s.usersFor(ctx, sess.UserID, userIDs...)
+	users, err := s.loadUsers(ctx, userIDs...)
 	if err != nil {
 		return nil, err
 	}
 	var mine *store.Member
-	if m, err := s.st.Chats().ChannelMember(ctx, ch.ID, sess.UserID); err == nil {
-		mine = m
+	for _, m := range members {
+		member := m
+		if m.UserID == sess.UserID {
+			mine = &member
+		}
+		c := &tg.Updates{Updates: us, Users: users.render(s, m.UserID), Chats: []tg.ChatClass{s.channelFor(m.UserID, fresh, &member)}, Date: now}
+		if err := s.push.PushUser(ctx, m.UserID, sess, c); err != nil {
+			s.log.Warn("push channel updates", "user", m.UserID, "err", err)
+		}
 	}
-	return &tg.Updates{Updates: us, Users: users, Chats: []tg.ChatClass{s.channelFor(sess.UserID, fresh, mine)}, Date: now}, nil
+	return &tg.Updates{Updates: us, Users: users.render(s, sess.UserID), Chats: []tg.ChatClass{s.channelFor(sess.UserID, fresh, mine)}, Date: now}, nil
 }
 
 // editChannel edits a message in a channel's box.

@@ -99,13 +99,13 @@ func (o *outbox) seal() error {
 // result) and pushed to its other sessions.
 func (o *outbox) deliver(ctx context.Context, s *Service, caller Session, t *target, userIDs ...int64) (*tg.Updates, error) {
 	var mine *tg.Updates
+	users, err := s.loadUsers(ctx, userIDs...)
+	if err != nil {
+		return nil, err
+	}
 	for _, owner := range o.order {
 		u := o.sent[owner]
-		users, err := s.usersFor(ctx, owner, userIDs...)
-		if err != nil {
-			return nil, err
-		}
-		u.Users, u.Chats = users, []tg.ChatClass{}
+		u.Users, u.Chats = users.render(s, owner), []tg.ChatClass{}
 		if t != nil {
 			u.Chats = s.chatsOf(owner, t)
 		}
