@@ -90,12 +90,9 @@ func (s *Service) sendChannel(ctx context.Context, sess Session, o *outgoing) (t
 		if err != nil {
 			return err
 		}
-		msg := buildMessage(o, id, false, &tg.PeerChannel{ChannelID: ch.ID}, now)
+		msg := buildMessage(o, id, false, &tg.PeerChannel{ChannelID: ch.ID}, now, o.replyToID)
 		if m, ok := msg.(*tg.Message); ok {
 			m.ReplyMarkup = o.markup
-			if o.replyToID != 0 {
-				m.ReplyTo = &tg.MessageReplyHeader{ReplyToMsgID: o.replyToID}
-			}
 			if !ch.Megagroup {
 				m.Post, m.FromID = true, nil
 			}

@@ -208,96 +208,28 @@ func (s *Service) GetInlineGameHighScores(ctx context.Context, sess Session, req
 
 // postScore tells the chat of a game message about a new score with a
 // messageActionGameScore service message from the player that replies to the
-// game message, and returns the bot's Updates.
+// game message (each box's own copy of it), sent the way every message is,
+// and returns the bot's Updates.
 func (s *Service) postScore(ctx context.Context, sess Session, gm *gameMessage, player *store.User, score int) (tg.UpdatesClass, error) {
-	action := &tg.MessageActionGameScore{GameID: gm.game.ID, Score: score}
-	now := int(s.now().Unix())
-	if ch := gm.t.channel; ch != nil {
-		var us []tg.UpdateClass
-		err := s.st.Write(ctx, func(tx store.Tx) error {
-			id, err := tx.NextChannelMessageID(ch.ID)
-			if err != nil {
-				return err
-			}
-			msg := &tg.MessageService{ID: id, FromID: peerUser(player.ID), PeerID: &tg.PeerChannel{ChannelID: ch.ID},
-				ReplyTo: &tg.MessageReplyHeader{ReplyToMsgID: gm.rec.ID}, Date: now, Action: action}
-			body, err := encodeTL(msg)
-			if err != nil {
-				return err
-			}
-			u := &tg.UpdateNewChannelMessage{Message: msg, PtsCount: 1}
-			if err := logChannel(tx, ch.ID, 1, now, u, func(p int) { u.Pts = p }); err != nil {
-				return err
-			}
-			us = []tg.UpdateClass{u}
-			return tx.PutChannelMessage(&store.Message{Owner: ch.ID, ID: id, Peer: store.Peer{Type: store.PeerChannel, ID: ch.ID},
-				FromID: player.ID, Date: unixTime(now), Body: body})
-		})
+	o := &outgoing{from: player, to: gm.t, extraUsers: []int64{sess.UserID},
+		action: &tg.MessageActionGameScore{GameID: gm.game.ID, Score: score}}
+	if gm.t.channel != nil {
+		o.replyToID = gm.rec.ID
+		return s.send(ctx, sess, o)
+	}
+	if gm.t.user != nil {
+		// The player's side of the private chat is the bot.
+		bot, err := s.st.Users().Get(ctx, sess.UserID)
 		if err != nil {
 			return nil, fmt.Errorf("game score message: %w", err)
 		}
-		return s.pushChannel(ctx, sess, ch, us, now, []int64{player.ID})
+		o.to = &target{user: bot}
 	}
-
-	// The player's box first (as send does), then the bot's, or the other
-	// members' of a group, each with the chat as its owner sees it and a
-	// reply to the owner's own copy of the game.
-	type box struct {
-		owner int64
-		peer  store.Peer
-	}
-	boxes := []box{{player.ID, store.Peer{Type: store.PeerUser, ID: sess.UserID}}, {sess.UserID, gm.t.peer()}}
-	if gm.t.chat != nil {
-		boxes = []box{{player.ID, gm.t.peer()}}
-		for _, m := range gm.t.chat.Members {
-			if m.UserID != player.ID {
-				boxes = append(boxes, box{m.UserID, gm.t.peer()})
-			}
-		}
-	}
-	var ob *outbox
-	err := s.st.Write(ctx, func(tx store.Tx) error {
-		copies, err := tx.Copies(gm.rec.Ref)
-		if err != nil {
-			return err
-		}
-		game := make(map[int64]int, len(copies))
-		for _, c := range copies {
-			game[c.Owner] = c.ID
-		}
-		ref, err := s.randomInt63()
-		if err != nil {
-			return err
-		}
-		ob = newOutbox(tx, now, sess.UserID)
-		for _, b := range boxes {
-			owner := b.owner
-			id, err := tx.NextMessageID(owner)
-			if err != nil {
-				return err
-			}
-			msg := &tg.MessageService{ID: id, Out: owner == player.ID, FromID: peerUser(player.ID),
-				PeerID: peerOf(b.peer), Date: now, Action: action}
-			if gid, ok := game[owner]; ok {
-				msg.ReplyTo = &tg.MessageReplyHeader{ReplyToMsgID: gid}
-			}
-			body, err := encodeTL(msg)
-			if err != nil {
-				return err
-			}
-			u := &tg.UpdateNewMessage{Message: msg, PtsCount: 1}
-			if err := ob.add(owner, 1, u, func(p int) { u.Pts = p }); err != nil {
-				return err
-			}
-			if err := tx.PutMessage(&store.Message{Owner: owner, ID: id, Peer: b.peer, FromID: player.ID,
-				Ref: ref, Date: unixTime(now), Body: body}); err != nil {
-				return err
-			}
-		}
-		return ob.seal()
-	})
-	if err != nil {
+	switch id, err := s.st.Boxes().CopyID(ctx, gm.rec.Ref, player.ID); {
+	case err == nil:
+		o.replyToID = id
+	case !errors.Is(err, store.ErrNotFound):
 		return nil, fmt.Errorf("game score message: %w", err)
 	}
-	return ob.deliver(ctx, s, sess, gm.t, player.ID, sess.UserID)
+	return s.send(ctx, sess, o)
 }

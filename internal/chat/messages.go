@@ -187,14 +187,19 @@ func recipients(o *outgoing) []int64 {
 	return ids
 }
 
-// buildMessage makes the message owner sees.
-func buildMessage(o *outgoing, id int, out bool, peer tg.PeerClass, now int) tg.MessageClass {
+// buildMessage makes the message owner sees; replyTo is the id, in that
+// box, of the message it replies to (zero for none).
+func buildMessage(o *outgoing, id int, out bool, peer tg.PeerClass, now, replyTo int) tg.MessageClass {
+	var reply tg.MessageReplyHeaderClass
+	if replyTo != 0 {
+		reply = &tg.MessageReplyHeader{ReplyToMsgID: replyTo}
+	}
 	if o.action != nil {
-		return &tg.MessageService{ID: id, Out: out, FromID: peerUser(o.from.ID), PeerID: peer, Date: now, Action: o.action}
+		return &tg.MessageService{ID: id, Out: out, FromID: peerUser(o.from.ID), PeerID: peer, Date: now, Action: o.action, ReplyTo: reply}
 	}
 	return &tg.Message{
 		ID: id, Out: out, Silent: o.silent, FromID: peerUser(o.from.ID), PeerID: peer,
-		Date: now, Message: o.text, Entities: o.entities, Media: o.media, ViaBotID: o.viaBot,
+		Date: now, Message: o.text, Entities: o.entities, Media: o.media, ViaBotID: o.viaBot, ReplyTo: reply,
 	}
 }
 
@@ -214,15 +219,16 @@ func (s *Service) putCopy(tx store.Tx, ob *outbox, o *outgoing, owner int64, ref
 	default:
 		peer = store.Peer{Type: store.PeerUser, ID: o.from.ID}
 	}
-	msg := buildMessage(o, id, out, peerOf(peer), now)
+	var replyTo int
+	if replyRef != 0 {
+		if rid, err := copyID(tx, replyRef, owner); err == nil {
+			replyTo = rid
+		}
+	}
+	msg := buildMessage(o, id, out, peerOf(peer), now, replyTo)
 	if m, ok := msg.(*tg.Message); ok {
 		if o.markup != nil && (out || visibleTo(o.markup, owner, o.mentions, o.replyToSender)) {
 			m.ReplyMarkup = o.markup
-		}
-		if replyRef != 0 {
-			if rid, err := copyID(tx, replyRef, owner); err == nil {
-				m.ReplyTo = &tg.MessageReplyHeader{ReplyToMsgID: rid}
-			}
 		}
 		m.Mentioned = !out && contains(o.mentions, owner)
 	}
