@@ -30,6 +30,7 @@ import (
 	"github.com/buttonflow/buttonflow/internal/rpc/help"
 	"github.com/buttonflow/buttonflow/internal/serverkey"
 	"github.com/buttonflow/buttonflow/internal/store/sqlite"
+	"github.com/buttonflow/buttonflow/internal/tap"
 )
 
 // Config is how to run a server.
@@ -124,8 +125,11 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		return fail(err)
 	}
 
+	// taps shows in-process consumers (the Bot API, BotFather) what is
+	// pushed to the accounts they act for.
+	taps := &tap.Pusher{Next: pusher{srv}}
 	svc, err := chat.New(chat.Options{
-		Store: st, Pusher: pusher{srv}, Logins: srv, Secret: derive(secret, "access hashes"),
+		Store: st, Pusher: taps, Logins: srv, Secret: derive(secret, "access hashes"),
 		LoginCode: cfg.LoginCode, CallbackTimeout: cfg.CallbackTimeout, Logger: log,
 	})
 	if err != nil {

@@ -160,3 +160,28 @@ func (u *userSet) render(s *Service, viewer int64) []tg.UserClass {
 
 // peerUser is the Peer of a private chat with user id.
 func peerUser(id int64) tg.PeerClass { return &tg.PeerUser{UserID: id} }
+
+// InputPeer is the InputPeer viewer uses for peer, with viewer's access
+// hashes: how in-process clients (the Bot API, BotFather) name chats.
+func (s *Service) InputPeer(viewer int64, peer tg.PeerClass) tg.InputPeerClass {
+	switch p := peer.(type) {
+	case *tg.PeerUser:
+		if p.UserID == viewer {
+			return &tg.InputPeerSelf{}
+		}
+		return &tg.InputPeerUser{UserID: p.UserID, AccessHash: s.userHash(viewer, p.UserID)}
+	case *tg.PeerChat:
+		return &tg.InputPeerChat{ChatID: p.ChatID}
+	case *tg.PeerChannel:
+		return &tg.InputPeerChannel{ChannelID: p.ChannelID, AccessHash: s.channelHash(viewer, p.ChannelID)}
+	}
+	return &tg.InputPeerEmpty{}
+}
+
+// InputUser is the InputUser viewer uses for userID.
+func (s *Service) InputUser(viewer, userID int64) tg.InputUserClass {
+	if userID == viewer {
+		return &tg.InputUserSelf{}
+	}
+	return &tg.InputUser{UserID: userID, AccessHash: s.userHash(viewer, userID)}
+}
