@@ -33,6 +33,8 @@ type Store interface {
 	Scores() GameScores
 	// URLAuths holds the websites users let bots log them in to.
 	URLAuths() URLAuths
+	// BotAPI holds the HTTP Bot API's per-bot state and update queues.
+	BotAPI() BotAPI
 	// Write runs fn in one write transaction: everything fn did is committed
 	// together when it returns nil, and nothing when it returns an error.
 	Write(ctx context.Context, fn func(tx Tx) error) error
