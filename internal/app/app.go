@@ -15,11 +15,13 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gotd/td/tg"
 
+	"github.com/buttonflow/buttonflow/internal/botapi"
 	"github.com/buttonflow/buttonflow/internal/chat"
 	"github.com/buttonflow/buttonflow/internal/datadir"
 	"github.com/buttonflow/buttonflow/internal/layer"
@@ -138,19 +140,38 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		return fail(err)
 	}
 	api.Register(mux, svc)
+	bots, err := botapi.New(botapi.Options{Service: svc, Store: st, Taps: taps, Logger: log})
+	if err != nil {
+		_ = tcp.Close()
+		_ = web.Close()
+		return fail(err)
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	a := &App{Key: key, MTProtoAddr: tcp.Addr(), HTTPAddr: web.Addr(), cancel: cancel, done: make(chan struct{})}
 	httpMux := http.NewServeMux()
 	httpMux.Handle("/apiws", transport.WebSocketHandler(ctx, srv.ServeConn, transport.ListenerOptions{Logger: log}))
+	httpMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// The Bot API's paths, /bot<token>/<method>, have no slash after
+		// "/bot", so no mux pattern can route them.
+		if strings.HasPrefix(r.URL.Path, "/bot") {
+			bots.ServeHTTP(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	})
 	hs := &http.Server{Handler: httpMux, ReadHeaderTimeout: 10 * time.Second}
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	wg.Add(4)
+	errs := make(chan error, 5)
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		errs <- svc.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		errs <- bots.Run(ctx)
 	}()
 	go func() {
 		defer wg.Done()

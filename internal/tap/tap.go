@@ -5,8 +5,10 @@ package tap
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
 
 	"github.com/buttonflow/buttonflow/internal/chat"
@@ -34,8 +36,22 @@ func (p *Pusher) PushUser(ctx context.Context, userID int64, except chat.Session
 	p.mu.RLock()
 	ws := p.watchers[userID]
 	p.mu.RUnlock()
-	for _, w := range ws {
-		w.fn(ctx, u)
+	if len(ws) > 0 {
+		// Watchers get their own copy: gotd's encoders set flags on the
+		// objects they encode, so sharing them with the MTProto push would
+		// race.
+		var b bin.Buffer
+		if err := u.Encode(&b); err != nil {
+			return fmt.Errorf("tap: encode %T: %w", u, err)
+		}
+		raw := b.Raw()
+		for _, w := range ws {
+			c, err := tg.DecodeUpdates(&bin.Buffer{Buf: append([]byte(nil), raw...)})
+			if err != nil {
+				return fmt.Errorf("tap: copy %T: %w", u, err)
+			}
+			w.fn(ctx, c)
+		}
 	}
 	if p.Next == nil {
 		return nil

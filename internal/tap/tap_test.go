@@ -22,15 +22,18 @@ func TestWatchSeesOnlyItsAccountUntilStopped(t *testing.T) {
 	var seen []tg.UpdatesClass
 	stop := p.Watch(7, func(_ context.Context, u tg.UpdatesClass) { seen = append(seen, u) })
 	ctx := context.Background()
-	u := &tg.UpdatesTooLong{}
+	u := &tg.Updates{Date: 42, Updates: []tg.UpdateClass{}, Users: []tg.UserClass{}, Chats: []tg.ChatClass{}}
 	if err := p.PushUser(ctx, 7, chat.Session{}, u); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.PushUser(ctx, 8, chat.Session{}, u); err != nil {
 		t.Fatal(err)
 	}
-	if len(seen) != 1 || seen[0] != u {
+	if len(seen) != 1 {
 		t.Fatalf("watcher of 7 saw %v, want one push", seen)
+	}
+	if c, ok := seen[0].(*tg.Updates); !ok || c == u || c.Date != 42 {
+		t.Fatalf("watcher saw %#v, want its own copy of the push", seen[0])
 	}
 	if !p.Watched(7) || p.Watched(8) {
 		t.Fatal("Watched is wrong")
