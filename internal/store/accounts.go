@@ -27,10 +27,19 @@ type User struct {
 	BotInline bool
 	// BotInlinePlaceholder is the input placeholder shown in inline mode.
 	BotInlinePlaceholder string
+	// BotCommands are the commands a bot lists in its bot_info.
+	BotCommands []BotCommand
 	// Password is the 2FA SRP verifier; nil when the account has no password.
 	Password *Password
 	// CreatedAt is when the account was made.
 	CreatedAt time.Time
+}
+
+// BotCommand is one command a bot offers (botCommand): its name without the
+// slash and what it does.
+type BotCommand struct {
+	Command     string `json:"command"`
+	Description string `json:"description"`
 }
 
 // Password is what is kept of a 2FA password: the SRP salts and verifier
@@ -63,4 +72,17 @@ type Users interface {
 	SetBotInline(ctx context.Context, id int64, on bool, placeholder string) error
 	// SetProfile changes the account's names and about text.
 	SetProfile(ctx context.Context, id int64, first, last, about string) error
+	// BotsOf returns the bots owner owns, oldest first.
+	BotsOf(ctx context.Context, owner int64) ([]*User, error)
+	// SetBotOwner hands bot id from owner from to owner to; ErrNotFound
+	// when id is no bot of from's.
+	SetBotOwner(ctx context.Context, id, from, to int64) error
+	// SetBotToken replaces a bot's token secret.
+	SetBotToken(ctx context.Context, id int64, secret string) error
+	// SetBotCommands replaces a bot's command list.
+	SetBotCommands(ctx context.Context, id int64, cmds []BotCommand) error
+	// DeleteBot deletes a bot in one transaction: its username is freed, its
+	// token, owner, inline mode, commands and games are gone. The account
+	// stays, so the messages it sent still name their sender.
+	DeleteBot(ctx context.Context, id int64) error
 }

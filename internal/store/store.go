@@ -94,6 +94,8 @@ type AuthKeys interface {
 	// SetUser records which account (a bot when bot is set) is logged in
 	// with the permanent key id (zero logs out).
 	SetUser(ctx context.Context, id, userID int64, bot bool) error
+	// OfUser returns the permanent keys userID is logged in with.
+	OfUser(ctx context.Context, userID int64) ([]int64, error)
 	// SetClient records the client's initConnection parameters for key id.
 	SetClient(ctx context.Context, id int64, c ClientInfo) error
 	// DeleteExpired removes temporary keys that expired before now and returns

@@ -76,6 +76,17 @@ func (a authKeys) SetUser(ctx context.Context, id, userID int64, bot bool) error
 	return a.update(ctx, id, `UPDATE auth_keys SET user_id = ?, bot = ? WHERE id = ?`, userID, bot, id)
 }
 
+func (a authKeys) OfUser(ctx context.Context, userID int64) ([]int64, error) {
+	ids, err := queryAll(ctx, a.s.r, func(sc scanner) (int64, error) {
+		var id int64
+		return id, sc.Scan(&id)
+	}, `SELECT id FROM auth_keys WHERE user_id = ?`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: auth keys of user %d: %w", userID, err)
+	}
+	return ids, nil
+}
+
 func (a authKeys) SetClient(ctx context.Context, id int64, c store.ClientInfo) error {
 	client, err := json.Marshal(c)
 	if err != nil {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,19 +22,24 @@ const firstUserID = 1_000_000
 type users struct{ s *Store }
 
 const userColumns = `id, COALESCE(phone, ''), first_name, last_name, COALESCE(username, ''), about,
-	bot, bot_token, bot_owner, bot_inline, bot_placeholder, pw_salt1, pw_salt2, pw_verifier, pw_hint, created_at`
+	bot, bot_token, bot_owner, bot_inline, bot_placeholder, bot_commands, pw_salt1, pw_salt2, pw_verifier, pw_hint, created_at`
 
 func scanUser(sc scanner) (*store.User, error) {
 	var (
 		u                   store.User
 		salt1, salt2, verif []byte
-		hint                string
+		hint, cmds          string
 		created             int64
 	)
 	if err := sc.Scan(&u.ID, &u.Phone, &u.FirstName, &u.LastName, &u.Username, &u.About,
-		&u.Bot, &u.BotToken, &u.BotOwner, &u.BotInline, &u.BotInlinePlaceholder,
+		&u.Bot, &u.BotToken, &u.BotOwner, &u.BotInline, &u.BotInlinePlaceholder, &cmds,
 		&salt1, &salt2, &verif, &hint, &created); err != nil {
 		return nil, err
+	}
+	if cmds != "[]" && cmds != "" {
+		if err := json.Unmarshal([]byte(cmds), &u.BotCommands); err != nil {
+			return nil, fmt.Errorf("bot commands of %d: %w", u.ID, err)
+		}
 	}
 	if verif != nil {
 		u.Password = &store.Password{Salt1: salt1, Salt2: salt2, Verifier: verif, Hint: hint}
@@ -180,6 +186,52 @@ func (u users) SetProfile(ctx context.Context, id int64, first, last, about stri
 	res, err := u.s.w.ExecContext(ctx, `UPDATE users SET first_name = ?, last_name = ?, about = ? WHERE id = ?`,
 		first, last, about, id)
 	return oneRow(res, err, "set profile of user %d", id)
+}
+
+func (u users) BotsOf(ctx context.Context, owner int64) ([]*store.User, error) {
+	out, err := queryAll(ctx, u.s.r, scanUser, `SELECT `+userColumns+` FROM users WHERE bot_owner = ? AND bot = 1 ORDER BY id`, owner)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: bots of %d: %w", owner, err)
+	}
+	return out, nil
+}
+
+func (u users) SetBotOwner(ctx context.Context, id, from, to int64) error {
+	res, err := u.s.w.ExecContext(ctx, `UPDATE users SET bot_owner = ? WHERE id = ? AND bot = 1 AND bot_owner = ?`, to, id, from)
+	return oneRow(res, err, "hand bot %d from %d to %d", id, from, to)
+}
+
+func (u users) SetBotToken(ctx context.Context, id int64, secret string) error {
+	res, err := u.s.w.ExecContext(ctx, `UPDATE users SET bot_token = ? WHERE id = ? AND bot = 1`, secret, id)
+	return oneRow(res, err, "set token of bot %d", id)
+}
+
+func (u users) SetBotCommands(ctx context.Context, id int64, cmds []store.BotCommand) error {
+	if cmds == nil {
+		cmds = []store.BotCommand{}
+	}
+	raw, err := json.Marshal(cmds)
+	if err != nil {
+		return fmt.Errorf("sqlite: encode commands of bot %d: %w", id, err)
+	}
+	res, err := u.s.w.ExecContext(ctx, `UPDATE users SET bot_commands = ? WHERE id = ? AND bot = 1`, string(raw), id)
+	return oneRow(res, err, "set commands of bot %d", id)
+}
+
+func (u users) DeleteBot(ctx context.Context, id int64) error {
+	err := u.s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET username = NULL, bot_token = '', bot_owner = 0, bot_inline = 0,
+			bot_placeholder = '', bot_commands = '[]', about = '' WHERE id = ? AND bot = 1`, id)
+		if err := oneRow(res, err, "delete bot %d", id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM games WHERE bot_id = ?`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: delete bot: %w", err)
+	}
+	return nil
 }
 
 // oneRow turns the result of a one-row UPDATE or DELETE into an error,
