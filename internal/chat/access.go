@@ -98,6 +98,8 @@ func (s *Service) userFor(viewer int64, u *store.User) *tg.User {
 		Username:   u.Username,
 		Self:       u.ID == viewer,
 		Bot:        u.Bot,
+		// A deleted bot keeps its account (its messages name it) but no token.
+		Deleted: u.Bot && u.BotToken == "",
 	}
 	out.SetFlags()
 	if u.ID == viewer && u.Phone != "" {

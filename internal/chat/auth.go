@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -281,14 +280,11 @@ func CreateBot(ctx context.Context, users store.Users, random io.Reader, now tim
 	if utf8.RuneCountInString(name) > 64 {
 		return nil, "", fmt.Errorf("bot name longer than 64 characters")
 	}
-	raw := make([]byte, 26)
-	if _, err := io.ReadFull(random, raw); err != nil {
-		return nil, "", fmt.Errorf("bot token: %w", err)
+	secret, err := newTokenSecret(random)
+	if err != nil {
+		return nil, "", err
 	}
-	u := &store.User{
-		FirstName: name, Username: username, Bot: true, BotOwner: owner, CreatedAt: now,
-		BotToken: "AA" + base64.RawURLEncoding.EncodeToString(raw)[:33],
-	}
+	u := &store.User{FirstName: name, Username: username, Bot: true, BotOwner: owner, CreatedAt: now, BotToken: secret}
 	if err := users.Create(ctx, u); errors.Is(err, store.ErrConflict) {
 		return nil, "", fmt.Errorf("bot @%s: %w", username, ErrUsernameOccupied)
 	} else if err != nil {

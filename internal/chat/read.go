@@ -127,6 +127,9 @@ func (s *Service) GetFullUser(ctx context.Context, sess Session, in tg.InputUser
 	}
 	if u.Bot {
 		full.BotInfo = tg.BotInfo{UserID: u.ID, Description: u.About, Commands: []tg.BotCommand{}}
+		for _, c := range u.BotCommands {
+			full.BotInfo.Commands = append(full.BotInfo.Commands, tg.BotCommand{Command: c.Command, Description: c.Description})
+		}
 	}
 	return &tg.UsersUserFull{FullUser: full, Chats: []tg.ChatClass{}, Users: []tg.UserClass{s.userFor(sess.UserID, u)}}, nil
 }
