@@ -22,6 +22,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/buttonflow/buttonflow/internal/botapi"
+	"github.com/buttonflow/buttonflow/internal/botfather"
 	"github.com/buttonflow/buttonflow/internal/chat"
 	"github.com/buttonflow/buttonflow/internal/datadir"
 	"github.com/buttonflow/buttonflow/internal/layer"
@@ -146,6 +147,12 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		_ = web.Close()
 		return fail(err)
 	}
+	bf, err := botfather.New(ctx, botfather.Options{Service: svc, Store: st, Taps: taps, Logger: log})
+	if err != nil {
+		_ = tcp.Close()
+		_ = web.Close()
+		return fail(err)
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	a := &App{Key: key, MTProtoAddr: tcp.Addr(), HTTPAddr: web.Addr(), cancel: cancel, done: make(chan struct{})}
@@ -163,8 +170,8 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	hs := &http.Server{Handler: httpMux, ReadHeaderTimeout: 10 * time.Second}
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 5)
-	wg.Add(5)
+	errs := make(chan error, 6)
+	wg.Add(6)
 	go func() {
 		defer wg.Done()
 		errs <- svc.Run(ctx)
@@ -172,6 +179,10 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	go func() {
 		defer wg.Done()
 		errs <- bots.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		errs <- bf.Run(ctx)
 	}()
 	go func() {
 		defer wg.Done()
