@@ -12,6 +12,7 @@ package botfather
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -87,9 +88,16 @@ func New(ctx context.Context, opts Options) (*BotFather, error) {
 	u, err := opts.Store.Users().ByUsername(ctx, Username)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		u, _, err = chat.CreateBot(ctx, opts.Store.Users(), opts.Rand, opts.Clock(), Username, Username, 0)
-		if err != nil {
-			return nil, fmt.Errorf("botfather: %w", err)
+		// Made here, not with chat.CreateBot: BotFather's username is the one
+		// bot username that does not end in "bot". Its token is never given out.
+		secret := make([]byte, 32)
+		if _, err := io.ReadFull(opts.Rand, secret); err != nil {
+			return nil, fmt.Errorf("botfather: token: %w", err)
+		}
+		u = &store.User{FirstName: Username, Username: Username, Bot: true, CreatedAt: opts.Clock(),
+			BotToken: base64.RawURLEncoding.EncodeToString(secret)}
+		if err := opts.Store.Users().Create(ctx, u); err != nil {
+			return nil, fmt.Errorf("botfather: create @%s: %w", Username, err)
 		}
 		opts.Logger.Info("created @"+Username, "id", u.ID)
 	case err != nil:
