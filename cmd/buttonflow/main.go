@@ -3,7 +3,7 @@
 //
 //	buttonflow serve [--data DIR] [--listen HOST:PORT] [--http HOST:PORT]
 //	buttonflow key   [--data DIR]
-//	buttonflow bot create [--data DIR] --username NAME [--name TITLE] [--inline [--placeholder P]]
+//	buttonflow bot create [--data DIR] --username NAME [--name TITLE] [--owner USER] [--inline [--placeholder P]]
 //	buttonflow bot game add [--data DIR] --username BOT --short-name NAME --title T --url URL
 package main
 
@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,7 +33,7 @@ const usage = `buttonflow: a Telegram-compatible server for the bot button flow
 Usage:
   buttonflow serve [--data DIR] [--listen HOST:PORT] [--http HOST:PORT] [--advertise HOST:PORT] [--login-code CODE] [--callback-timeout D]
   buttonflow key   [--data DIR]
-  buttonflow bot create [--data DIR] --username NAME [--name TITLE] [--inline [--placeholder P]]
+  buttonflow bot create [--data DIR] --username NAME [--name TITLE] [--owner USER] [--inline [--placeholder P]]
   buttonflow bot game add [--data DIR] --username BOT --short-name NAME --title T --url URL
 
 Run "buttonflow COMMAND -h" for a command's flags.
@@ -130,7 +131,7 @@ func key(args []string, stdout, stderr io.Writer) error {
 }
 
 const botUsage = `usage:
-  buttonflow bot create [--data DIR] --username NAME [--name TITLE] [--inline [--placeholder P]]
+  buttonflow bot create [--data DIR] --username NAME [--name TITLE] [--owner USER] [--inline [--placeholder P]]
   buttonflow bot game add [--data DIR] --username BOT --short-name NAME --title T --url URL [--description D]`
 
 func bot(args []string, stdout, stderr io.Writer) error {
@@ -147,6 +148,7 @@ func bot(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "the bot's display name (default: the username)")
 	inline := fs.Bool("inline", false, "turn inline mode on (messages.getInlineBotResults, messages \"via\" the bot)")
 	placeholder := fs.String("placeholder", "Search...", "the input placeholder of inline mode (with --inline)")
+	ownerName := fs.String("owner", "", "the @username of the user who owns the bot, as if made with @BotFather (default: none)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -162,7 +164,15 @@ func bot(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	u, token, err := chat.CreateBot(ctx, st.Users(), rand.Reader, time.Now(), *username, *name, 0)
+	var owner int64
+	if *ownerName != "" {
+		o, err := st.Users().ByUsername(ctx, strings.TrimPrefix(*ownerName, "@"))
+		if err != nil || o.Bot {
+			return fmt.Errorf("--owner %s: no such user", *ownerName)
+		}
+		owner = o.ID
+	}
+	u, token, err := chat.CreateBot(ctx, st.Users(), rand.Reader, time.Now(), *username, *name, owner)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/buttonflow/buttonflow/internal/serverkey"
+	"github.com/buttonflow/buttonflow/internal/store"
+	"github.com/buttonflow/buttonflow/internal/store/sqlite"
 )
 
 func TestKeyWithoutDataFolderFails(t *testing.T) {
@@ -144,6 +147,7 @@ func TestBotCreateAndGameAdd(t *testing.T) {
 		{[]string{"bot", "game", "add", "--data", data, "--username", "cli_bot", "--short-name", "snake", "--title", "Snake", "--url", "ftp://x"}, "http or https"},
 		{[]string{"bot", "game", "add", "--data", data, "--username", "nobody_bot", "--short-name", "snake", "--title", "Snake", "--url", "https://x.example"}, "no bot"},
 		{[]string{"bot", "fly"}, "usage"},
+		{[]string{"bot", "create", "--data", data, "--username", "owned_bot", "--owner", "@nobody_here"}, "no such user"},
 	} {
 		out.Reset()
 		errOut.Reset()
@@ -158,5 +162,37 @@ func TestBotCreateAndGameAdd(t *testing.T) {
 	errOut.Reset()
 	if code := run(add, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "already has a game") {
 		t.Fatalf("game added twice: exit %d, %q", code, errOut.String())
+	}
+}
+
+// TestBotCreateWithOwner: --owner makes the bot the user's, as if made with
+// @BotFather, so BotFather's /mybots lists it.
+func TestBotCreateWithOwner(t *testing.T) {
+	ctx := context.Background()
+	data := filepath.Join(t.TempDir(), "data")
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := &store.User{Phone: "15550009999", FirstName: "Owner", Username: "bot_owner", CreatedAt: time.Now()}
+	if err := st.Users().Create(ctx, owner); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.Close()
+	var out, errOut bytes.Buffer
+	if code := run([]string{"bot", "create", "--data", data, "--username", "owned_bot", "--owner", "@bot_owner"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	st, err = sqlite.Open(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	bots, err := st.Users().BotsOf(ctx, owner.ID)
+	if err != nil || len(bots) != 1 || bots[0].Username != "owned_bot" {
+		t.Fatalf("bots of the owner: %v, %v", bots, err)
 	}
 }
