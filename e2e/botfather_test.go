@@ -132,7 +132,8 @@ func (s *testServer) botOwner(username string) int64 {
 // token, /mybots edits one message in place through the bot's menu, revoking
 // the token logs the bot out at once, and the bot is handed to another user
 // behind a requires_password button: refused without 2FA and with a wrong
-// password, done with the right one; the old owner is then refused.
+// password, done with the right one; the old owner is then refused, and the
+// new one deletes the bot after a confirmation.
 func TestBotFather(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), e2eLong)
 	defer cancel()
@@ -250,5 +251,19 @@ func TestBotFather(t *testing.T) {
 	}
 	bf.say("/token", "You have no bots yet")
 	bobList := bobChat.say("/mybots", "Choose a bot")
-	bobChat.button(bobList, "@tetris_test_bot")
+
+	// Deleting asks first; then the username is free and the token dead.
+	bobMenu, _ := bobChat.pressEdit(bobList, "@tetris_test_bot", "Here it is")
+	sure, _ := bobChat.pressEdit(bobMenu, "Delete bot", "You are about to delete your bot @tetris_test_bot")
+	gone, ans := bobChat.pressEdit(sure, "Yes, delete the bot", "Done! The bot @tetris_test_bot is gone")
+	if !ans.Alert {
+		t.Fatalf("delete answer %+v", ans)
+	}
+	bobChat.pressEdit(gone, "« Back to bots list", "You have no bots yet")
+	_, err = bot.api.UpdatesGetState(ctx)
+	wantRPCError(t, err, "AUTH_KEY_UNREGISTERED")
+	_, err = bot.api.AuthImportBotAuthorization(ctx, &tg.AuthImportBotAuthorizationRequest{APIID: 17349, APIHash: "x", BotAuthToken: newToken})
+	wantRPCError(t, err, "ACCESS_TOKEN_INVALID")
+	_, err = bob.api.ContactsResolveUsername(ctx, &tg.ContactsResolveUsernameRequest{Username: "tetris_test_bot"})
+	wantRPCError(t, err, "USERNAME_NOT_OCCUPIED")
 }
