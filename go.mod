@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/coder/websocket v1.8.15
+	github.com/go-telegram-bot-api/telegram-bot-api/v5 v5.5.1
 	github.com/gotd/ige v0.3.0
 	github.com/gotd/td v0.162.0
 	github.com/gotd/tl v0.4.0

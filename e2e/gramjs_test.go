@@ -16,35 +16,44 @@ import (
 	"github.com/buttonflow/buttonflow/internal/serverkey"
 )
 
-var npmOnce sync.Once
+var (
+	npmMu   sync.Mutex
+	npmDone = map[string]error{}
+)
 
-// gramjsDir returns the folder of the GramJS scripts, installing their npm
-// packages (telegram@2.26.22, pinned by package-lock.json) on first use.
-func gramjsDir(t *testing.T) string {
+// npmDir returns the absolute path of a folder of Node scripts under e2e/,
+// installing its npm packages (pinned by its package-lock.json) on first
+// use; probe is a package whose presence shows they are installed.
+func npmDir(t *testing.T, name, probe string) string {
 	t.Helper()
-	dir, err := filepath.Abs("gramjs")
+	dir, err := filepath.Abs(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("node is needed for the GramJS tests: install Node.js (see README)")
+		t.Fatalf("node is needed for the %s tests: install Node.js (see README)", name)
 	}
-	var installErr error
-	npmOnce.Do(func() {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", "telegram")); err == nil {
-			return
+	npmMu.Lock()
+	defer npmMu.Unlock()
+	installErr, done := npmDone[dir]
+	if !done {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", probe)); err != nil {
+			cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				installErr = fmt.Errorf("npm ci in %s: %v\n%s", dir, err, out)
+			}
 		}
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			installErr = fmt.Errorf("npm ci in %s: %v\n%s", dir, err, out)
-		}
-	})
+		npmDone[dir] = installErr
+	}
 	if installErr != nil {
 		t.Fatal(installErr)
 	}
 	return dir
 }
+
+// gramjsDir returns the folder of the GramJS scripts (telegram@2.26.22).
+func gramjsDir(t *testing.T) string { return npmDir(t, "gramjs", "telegram") }
 
 // runGramJS runs a GramJS script against srv and decodes the JSON it prints.
 func runGramJS(t *testing.T, srv *testServer, script, transport string, extraEnv map[string]string, out any) {
@@ -107,23 +116,35 @@ func (p *gramjsProc) waitReady(t *testing.T) {
 // code in its environment, and 60 s to finish.
 func startGramJS(t *testing.T, srv *testServer, script, transport string, extraEnv map[string]string) *gramjsProc {
 	t.Helper()
-	dir := gramjsDir(t)
 	host, port, _ := net.SplitHostPort(srv.listen)
 	_, httpPort, _ := net.SplitHostPort(srv.http)
 	pub := srv.key()
-	p := &gramjsProc{script: script, transport: transport, done: make(chan struct{})}
+	env := map[string]string{
+		"BF_HOST": host, "BF_PORT": port, "BF_HTTP_PORT": httpPort,
+		"BF_KEY_N": pub.N.String(), "BF_KEY_E": fmt.Sprint(pub.E),
+		"BF_KEY_FP":    fmt.Sprint(serverkey.Fingerprint(pub)),
+		"BF_TRANSPORT": transport, "BF_LOGIN_CODE": testLoginCode,
+	}
+	for k, v := range extraEnv {
+		env[k] = v
+	}
+	p := startNode(t, gramjsDir(t), script, env)
+	p.transport = transport
+	return p
+}
+
+// startNode starts a Node script of dir with env added to its environment;
+// it has e2eLong to finish.
+func startNode(t *testing.T, dir, script string, env map[string]string) *gramjsProc {
+	t.Helper()
+	p := &gramjsProc{script: script, done: make(chan struct{})}
 	p.stdout.ready, p.stderr.ready = make(chan struct{}), make(chan struct{})
 	var ctx context.Context
 	ctx, p.cancel = context.WithTimeout(context.Background(), e2eLong)
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, script))
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"BF_HOST="+host, "BF_PORT="+port, "BF_HTTP_PORT="+httpPort,
-		"BF_KEY_N="+pub.N.String(), fmt.Sprintf("BF_KEY_E=%d", pub.E),
-		fmt.Sprintf("BF_KEY_FP=%d", serverkey.Fingerprint(pub)),
-		"BF_TRANSPORT="+transport, "BF_LOGIN_CODE="+testLoginCode,
-	)
-	for k, v := range extraEnv {
+	cmd.Env = os.Environ()
+	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdout, cmd.Stderr = &p.stdout, &p.stderr

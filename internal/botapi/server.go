@@ -135,7 +135,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res, err := s.call(r.Context(), b, usr, method, p)
 	if err != nil {
 		e := fromRPC(err)
-		if e.Code >= 500 {
+		if e.Code >= 500 && r.Context().Err() == nil {
 			s.log.Error("bot api call", "bot", usr.ID, "method", method, "err", err)
 		}
 		writeError(w, e)
