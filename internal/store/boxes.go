@@ -81,6 +81,9 @@ type Boxes interface {
 	History(ctx context.Context, owner int64, peer Peer, beforeID, limit int) ([]*Message, error)
 	// Updates returns the log entries with pts above fromPts, oldest first, at most limit.
 	Updates(ctx context.Context, owner int64, fromPts, limit int) ([]Update, error)
+	// Dialogs returns the newest message of each chat in an account's box,
+	// newest first, at most limit: the private chats and basic groups it has.
+	Dialogs(ctx context.Context, owner int64, limit int) ([]*Message, error)
 }
 
 // Tx is a write transaction over accounts' boxes, update logs, groups and channels.

@@ -54,6 +54,8 @@ type Chats interface {
 	ChannelMember(ctx context.Context, channelID, userID int64) (*Member, error)
 	// ChannelMembers lists a channel's members.
 	ChannelMembers(ctx context.Context, channelID int64) ([]Member, error)
+	// ChannelsOf lists the ids of the channels userID is a member of.
+	ChannelsOf(ctx context.Context, userID int64) ([]int64, error)
 	// ChannelMessage returns one message of a channel, or ErrNotFound.
 	ChannelMessage(ctx context.Context, channelID int64, id int) (*Message, error)
 	// ChannelHistory returns a channel's messages with ids below beforeID

@@ -81,6 +81,17 @@ func (b boxes) History(ctx context.Context, owner int64, peer store.Peer, before
 	return out, nil
 }
 
+func (b boxes) Dialogs(ctx context.Context, owner int64, limit int) ([]*store.Message, error) {
+	// The newest message of each peer, found through the messages_peer index.
+	out, err := queryAll(ctx, b.s.r, scanMessage, `SELECT `+messageColumns+` FROM messages
+		WHERE owner_id = ? AND id IN (SELECT max(id) FROM messages WHERE owner_id = ? GROUP BY peer_type, peer_id)
+		ORDER BY id DESC LIMIT ?`, owner, owner, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: dialogs of %d: %w", owner, err)
+	}
+	return out, nil
+}
+
 func (b boxes) Updates(ctx context.Context, owner int64, fromPts, limit int) ([]store.Update, error) {
 	return readUpdates(ctx, b.s.r, `SELECT pts, pts_count, date, body FROM updates
 		WHERE owner_id = ? AND pts > ? ORDER BY pts LIMIT ?`, owner, fromPts, limit)

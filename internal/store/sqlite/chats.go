@@ -114,6 +114,17 @@ func (c chats) ChannelMembers(ctx context.Context, channelID int64) ([]store.Mem
 	return readMembers(ctx, c.s.r, `SELECT user_id, inviter, date, admin FROM channel_members WHERE channel_id = ? ORDER BY date, user_id`, channelID)
 }
 
+func (c chats) ChannelsOf(ctx context.Context, userID int64) ([]int64, error) {
+	ids, err := queryAll(ctx, c.s.r, func(sc scanner) (int64, error) {
+		var id int64
+		return id, sc.Scan(&id)
+	}, `SELECT channel_id FROM channel_members WHERE user_id = ? ORDER BY channel_id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: channels of %d: %w", userID, err)
+	}
+	return ids, nil
+}
+
 func (c chats) ChannelMessage(ctx context.Context, channelID int64, id int) (*store.Message, error) {
 	m, err := scanMessage(c.s.r.QueryRowContext(ctx, `SELECT `+channelMessageColumns+` FROM channel_messages WHERE channel_id = ? AND id = ?`, channelID, id))
 	if errors.Is(err, sql.ErrNoRows) {
