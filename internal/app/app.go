@@ -24,6 +24,7 @@ import (
 	"github.com/buttonflow/buttonflow/internal/botapi"
 	"github.com/buttonflow/buttonflow/internal/botfather"
 	"github.com/buttonflow/buttonflow/internal/chat"
+	"github.com/buttonflow/buttonflow/internal/console"
 	"github.com/buttonflow/buttonflow/internal/datadir"
 	"github.com/buttonflow/buttonflow/internal/layer"
 	"github.com/buttonflow/buttonflow/internal/mtproto/server"
@@ -34,6 +35,7 @@ import (
 	"github.com/buttonflow/buttonflow/internal/serverkey"
 	"github.com/buttonflow/buttonflow/internal/store/sqlite"
 	"github.com/buttonflow/buttonflow/internal/tap"
+	consoleweb "github.com/buttonflow/buttonflow/web"
 )
 
 // Config is how to run a server.
@@ -42,7 +44,8 @@ type Config struct {
 	DataDir string
 	// Listen is the MTProto TCP address, e.g. 127.0.0.1:4430 (port 0 picks one).
 	Listen string
-	// HTTP is the address of the HTTP server (WebSocket MTProto at /apiws).
+	// HTTP is the address of the HTTP server (WebSocket MTProto at /apiws,
+	// the browser console at /).
 	HTTP string
 	// Advertise is the address put in help.getConfig's dc_options; the
 	// listening address when empty.
@@ -147,6 +150,12 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		_ = web.Close()
 		return fail(err)
 	}
+	cons, err := console.New(console.Options{Service: svc, Keys: st.AuthKeys(), Taps: taps, Assets: consoleweb.Assets, Logger: log})
+	if err != nil {
+		_ = tcp.Close()
+		_ = web.Close()
+		return fail(err)
+	}
 	bf, err := botfather.New(ctx, botfather.Options{Service: svc, Store: st, Taps: taps, Logger: log})
 	if err != nil {
 		_ = tcp.Close()
@@ -160,14 +169,17 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	httpMux.Handle("/apiws", transport.WebSocketHandler(ctx, srv.ServeConn, transport.ListenerOptions{Logger: log}))
 	httpMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// The Bot API's paths, /bot<token>/<method>, have no slash after
-		// "/bot", so no mux pattern can route them.
+		// "/bot", so no mux pattern can route them; the rest is the console.
 		if strings.HasPrefix(r.URL.Path, "/bot") {
 			bots.ServeHTTP(w, r)
 			return
 		}
-		http.NotFound(w, r)
+		cons.ServeHTTP(w, r)
 	})
-	hs := &http.Server{Handler: httpMux, ReadHeaderTimeout: 10 * time.Second}
+	// Requests end with the server, so long polls and the console's event
+	// streams do not hold up the shutdown.
+	hs := &http.Server{Handler: httpMux, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 6)
