@@ -11,6 +11,7 @@ const state = {
   peer: null,            // the open chat
   messages: new Map(),   // id -> message, for the open chat
   replyTo: 0,
+  pending: null,         // events held while the history loads
   keyboardShown: true,
   forceReplied: new Set(),
   cache: new Map(),      // callback answers, until cache_time runs out
@@ -251,9 +252,18 @@ async function openChat(peer) {
 
 async function loadHistory() {
   if (!state.peer) return;
-  const r = await api("GET", "history?peer=" + encodeURIComponent(state.peer));
-  state.messages = new Map(r.messages.map((m) => [m.id, m]));
-  renderMessages();
+  // Events that arrive while the history loads are applied after it, so
+  // none is lost between the read and the answer.
+  state.pending = state.pending || [];
+  try {
+    const r = await api("GET", "history?peer=" + encodeURIComponent(state.peer));
+    state.messages = new Map(r.messages.map((m) => [m.id, m]));
+  } finally {
+    const pending = state.pending || [];
+    state.pending = null;
+    for (const e of pending) applyEvent(e);
+    renderMessages();
+  }
 }
 
 $("start-form").onsubmit = async (ev) => {
@@ -286,6 +296,7 @@ function connectEvents() {
 }
 
 function applyEvent(e) {
+  if (state.pending) { state.pending.push(e); return; }
   switch (e.type) {
     case "message":
     case "edit":
@@ -366,7 +377,7 @@ function renderInline(m) {
     kb.append(el("div", { className: "kb-row" }, ...row.map((btn) => {
       const b = el("button", { type: "button", textContent: btn.text, disabled: btn.type === "disabled" });
       b.dataset.type = btn.type;
-      if (btn.requires_password) b.append(el("span", { className: "corner", textContent: "🔒" }));
+      if (btn.requires_password) b.append(el("span", { className: "corner", textContent: "2FA" }));
       else if (corner[btn.type]) b.append(el("span", { className: "corner", textContent: corner[btn.type] }));
       b.onclick = () => pressInline(m, btn, b);
       return b;

@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gotd/td/tg"
 
@@ -54,7 +55,7 @@ func (s *Server) getPassword(w http.ResponseWriter, r *http.Request, sess chat.S
 	if p.HasPassword {
 		out["hint"] = p.Hint
 		out["current_algo"] = algoOf(p.CurrentAlgo)
-		out["srp_id"] = p.SRPID
+		out["srp_id"] = strconv.FormatInt(p.SRPID, 10) // beyond a JavaScript number's precision
 		out["srp_b"] = p.SRPB
 	}
 	writeJSON(w, http.StatusOK, out)
