@@ -326,10 +326,9 @@ function key(m) { return m.peer + "/" + m.id; }
 
 function renderMessages() {
   const box = $("messages");
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   const group = state.peer && !state.peer.startsWith("user");
   box.replaceChildren(...sorted().map((m) => renderMessage(m, group)));
-  if (atBottom || true) box.scrollTop = box.scrollHeight;
+  box.scrollTop = box.scrollHeight;
   renderKeyboard();
   renderRaw();
 }
@@ -544,7 +543,6 @@ async function pressInline(m, btn, b) {
 }
 
 async function switchInline(m, btn) {
-  const bot = state.messages.get(m.id);
   const info = chatInfo(m.peer);
   const username = m.via_bot || (info && info.username) || "";
   let target = m.peer;
@@ -559,7 +557,6 @@ async function switchInline(m, btn) {
   if (target !== state.peer) await openChat(target);
   $("input").value = "@" + username + " " + btn.query;
   $("input").focus();
-  void bot;
 }
 
 function cacheKey(m, opts) { return key(m) + (opts.game ? "/game" : "/" + opts.data); }
