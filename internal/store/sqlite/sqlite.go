@@ -33,6 +33,8 @@ const FileName = "buttonflow.db"
 type Store struct {
 	w *sql.DB   // the single writer
 	r *cachedDB // readers, with their statements prepared once
+	// users caches accounts by id.
+	users userCache
 }
 
 var _ store.Store = (*Store)(nil)

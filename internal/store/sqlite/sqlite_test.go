@@ -114,3 +114,44 @@ func TestStatementCacheIsBounded(t *testing.T) {
 		t.Fatalf("%d statements cached, more than %d", n, maxCachedStatements)
 	}
 }
+
+func TestUserCacheSeesEveryWrite(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	u := &store.User{FirstName: "Old", Bot: true, BotToken: "t1", CreatedAt: time.Unix(1700000000, 0)}
+	if err := s.Users().Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	get := func() *store.User {
+		t.Helper()
+		got, err := s.Users().Get(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	first := get()
+	first.FirstName = "mutated by a caller"
+	if get().FirstName != "Old" {
+		t.Fatal("a caller's change to a returned user reached the cache")
+	}
+	if err := s.Users().SetProfile(ctx, u.ID, "New", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(); got.FirstName != "New" {
+		t.Fatalf("after SetProfile: %q", got.FirstName)
+	}
+	if err := s.Users().SetBotToken(ctx, u.ID, "t2"); err != nil {
+		t.Fatal(err)
+	}
+	many, err := s.Users().GetMany(ctx, []int64{u.ID})
+	if err != nil || many[u.ID].BotToken != "t2" || get().BotToken != "t2" {
+		t.Fatalf("after SetBotToken: %+v %v", many[u.ID], err)
+	}
+	if err := s.Users().DeleteBot(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(); got.BotToken != "" {
+		t.Fatalf("a deleted bot's token is still cached: %q", got.BotToken)
+	}
+}

@@ -113,7 +113,15 @@ func (u users) one(ctx context.Context, what, where string, arg any) (*store.Use
 }
 
 func (u users) Get(ctx context.Context, id int64) (*store.User, error) {
-	return u.one(ctx, "id", `id = ?`, id)
+	if usr, ok := u.s.users.get(id); ok {
+		return usr, nil
+	}
+	gen := u.s.users.generation()
+	usr, err := u.one(ctx, "id", `id = ?`, id)
+	if err == nil {
+		u.s.users.put(usr, gen)
+	}
+	return usr, err
 }
 
 func (u users) ByPhone(ctx context.Context, phone string) (*store.User, error) {
@@ -129,22 +137,33 @@ func (u users) GetMany(ctx context.Context, ids []int64) (map[int64]*store.User,
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	var args []any
+	for _, id := range ids {
+		if usr, ok := u.s.users.get(id); ok {
+			out[id] = usr
+		} else {
+			args = append(args, id)
+		}
 	}
-	q := `SELECT ` + userColumns + ` FROM users WHERE id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
+	if len(args) == 0 {
+		return out, nil
+	}
+	gen := u.s.users.generation()
+	q := `SELECT ` + userColumns + ` FROM users WHERE id IN (?` + strings.Repeat(",?", len(args)-1) + `)`
 	found, err := queryAll(ctx, u.s.r, scanUser, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: users: %w", err)
 	}
 	for _, usr := range found {
+		u.s.users.put(usr, gen)
 		out[usr.ID] = usr
 	}
 	return out, nil
 }
 
 func (u users) SetPassword(ctx context.Context, id int64, p *store.Password) error {
+	// Dropped after the write, so no read during it caches the old row.
+	defer u.s.users.invalidate(id)
 	var pw store.Password
 	if p != nil {
 		pw = *p
@@ -155,6 +174,8 @@ func (u users) SetPassword(ctx context.Context, id int64, p *store.Password) err
 }
 
 func (u users) SetUsername(ctx context.Context, id int64, username string) error {
+	// Dropped after the write, so no read during it caches the old row.
+	defer u.s.users.invalidate(id)
 	err := u.s.write(ctx, func(tx *sql.Tx) error {
 		if username != "" {
 			var n int
@@ -178,11 +199,15 @@ func (u users) SetUsername(ctx context.Context, id int64, username string) error
 }
 
 func (u users) SetBotInline(ctx context.Context, id int64, on bool, placeholder string) error {
+	// Dropped after the write, so no read during it caches the old row.
+	defer u.s.users.invalidate(id)
 	res, err := u.s.w.ExecContext(ctx, `UPDATE users SET bot_inline = ?, bot_placeholder = ? WHERE id = ? AND bot = 1`, on, placeholder, id)
 	return oneRow(res, err, "set inline mode of bot %d", id)
 }
 
 func (u users) SetProfile(ctx context.Context, id int64, first, last, about string) error {
+	// Dropped after the write, so no read during it caches the old row.
+	defer u.s.users.invalidate(id)
 	res, err := u.s.w.ExecContext(ctx, `UPDATE users SET first_name = ?, last_name = ?, about = ? WHERE id = ?`,
 		first, last, about, id)
 	return oneRow(res, err, "set profile of user %d", id)
@@ -197,16 +222,22 @@ func (u users) BotsOf(ctx context.Context, owner int64) ([]*store.User, error) {
 }
 
 func (u users) SetBotOwner(ctx context.Context, id, from, to int64) error {
+	// Dropped after the write, so no read during it caches the old row.
+	defer u.s.users.invalidate(id)
 	res, err := u.s.w.ExecContext(ctx, `UPDATE users SET bot_owner = ? WHERE id = ? AND bot = 1 AND bot_owner = ?`, to, id, from)
 	return oneRow(res, err, "hand bot %d from %d to %d", id, from, to)
 }
 
 func (u users) SetBotToken(ctx context.Context, id int64, secret string) error {
+	// Dropped after the write, so no read during it caches the old row.
+	defer u.s.users.invalidate(id)
 	res, err := u.s.w.ExecContext(ctx, `UPDATE users SET bot_token = ? WHERE id = ? AND bot = 1`, secret, id)
 	return oneRow(res, err, "set token of bot %d", id)
 }
 
 func (u users) SetBotCommands(ctx context.Context, id int64, cmds []store.BotCommand) error {
+	// Dropped after the write, so no read during it caches the old row.
+	defer u.s.users.invalidate(id)
 	if cmds == nil {
 		cmds = []store.BotCommand{}
 	}
@@ -219,6 +250,8 @@ func (u users) SetBotCommands(ctx context.Context, id int64, cmds []store.BotCom
 }
 
 func (u users) DeleteBot(ctx context.Context, id int64) error {
+	// Dropped after the write, so no read during it caches the old row.
+	defer u.s.users.invalidate(id)
 	err := u.s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET username = NULL, bot_token = '', bot_owner = 0, bot_inline = 0,
 			bot_placeholder = '', bot_commands = '[]', about = '' WHERE id = ? AND bot = 1`, id)
