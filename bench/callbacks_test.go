@@ -54,8 +54,9 @@ const (
 type callbackSeed struct {
 	userIDs  []int64
 	userKeys []crypto.AuthKey
-	bots     []*store.User
-	botKeys  []crypto.AuthKey
+	bots      []*store.User
+	botKeys   []crypto.AuthKey
+	botTokens []string
 }
 
 // seedCallbackStore makes nBots bots and nUsers users in the data folder
@@ -85,11 +86,12 @@ func seedCallbackStore(b *testing.B, dir string, nUsers, nBots int) *callbackSee
 	}
 	seed := &callbackSeed{}
 	for i := range nBots {
-		bot, _, err := chat.CreateBot(ctx, st.Users(), rand.Reader, now, fmt.Sprintf("cb_bench%d_bot", i), "Callback bench", 0)
+		bot, token, err := chat.CreateBot(ctx, st.Users(), rand.Reader, now, fmt.Sprintf("cb_bench%d_bot", i), "Callback bench", 0)
 		if err != nil {
 			b.Fatal(err)
 		}
 		seed.bots = append(seed.bots, bot)
+		seed.botTokens = append(seed.botTokens, token)
 		seed.botKeys = append(seed.botKeys, newKey(bot.ID, true))
 	}
 	for i := range nUsers {
@@ -114,8 +116,9 @@ type cbUser struct {
 
 // cbBot is a bot online on a raw client.
 type cbBot struct {
-	c    *rawClient
-	user *store.User
+	c     *rawClient
+	user  *store.User
+	token string
 }
 
 // cbWorld is a server with bots and users online on raw clients, every user
@@ -257,7 +260,7 @@ func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Du
 	addr := a.MTProtoAddr.String()
 
 	for i, u := range seed.bots {
-		bot := &cbBot{user: u}
+		bot := &cbBot{user: u, token: seed.botTokens[i]}
 		c, err := dialRaw(ctx, addr, seed.botKeys[i], w.botUpdates(bot, answer))
 		if err != nil {
 			b.Fatalf("bot %d: %v", i, err)

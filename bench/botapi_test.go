@@ -1,0 +1,213 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+)
+
+var botAPIUsers = flag.Int("botapi-users", 64, "BenchmarkBotAPICallbacks: users pressing at once (closed loop)")
+
+// apiPoller is a bot on the Bot API's long polling, written as a bot
+// framework would run it: one getUpdates loop, and every callback query
+// answered at once (answerCallbackQuery, text "ok") on its own goroutine.
+type apiPoller struct {
+	base   string
+	httpc  *http.Client
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func startPoller(base string, fail func(error)) (*apiPoller, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &apiPoller{base: base, cancel: cancel, done: make(chan struct{}), httpc: &http.Client{
+		Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 0},
+	}}
+	// The bot's first call makes it a Bot API bot: only then are its
+	// updates queued.
+	if err := p.call(ctx, "getUpdates", map[string]any{"timeout": 0}, nil); err != nil {
+		cancel()
+		return nil, err
+	}
+	go func() {
+		defer close(p.done)
+		var offset int64
+		for ctx.Err() == nil {
+			var ups []struct {
+				UpdateID      int64 `json:"update_id"`
+				CallbackQuery *struct {
+					ID string `json:"id"`
+				} `json:"callback_query"`
+			}
+			if err := p.call(ctx, "getUpdates", map[string]any{"offset": offset, "timeout": 10}, &ups); err != nil {
+				if ctx.Err() == nil {
+					fail(fmt.Errorf("getUpdates: %w", err))
+				}
+				return
+			}
+			for _, u := range ups {
+				offset = max(offset, u.UpdateID+1)
+				if u.CallbackQuery == nil {
+					continue
+				}
+				id := u.CallbackQuery.ID
+				go func() {
+					if err := p.call(ctx, "answerCallbackQuery", map[string]any{"callback_query_id": id, "text": "ok"}, nil); err != nil && ctx.Err() == nil {
+						fail(fmt.Errorf("answerCallbackQuery: %w", err))
+					}
+				}()
+			}
+		}
+	}()
+	return p, nil
+}
+
+func (p *apiPoller) close() { p.cancel(); <-p.done }
+
+func (p *apiPoller) call(ctx context.Context, method string, params, out any) error {
+	body, err := json.Marshal(params)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/"+method, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := p.httpc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		OK          bool            `json:"ok"`
+		Result      json.RawMessage `json:"result"`
+		Description string          `json:"description"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return err
+	}
+	if !r.OK {
+		return errors.New(r.Description)
+	}
+	if out != nil {
+		return json.Unmarshal(r.Result, out)
+	}
+	return nil
+}
+
+// BenchmarkBotAPICallbacks measures the callback round trip through the
+// HTTP Bot API: users online on raw MTProto clients press a button of a bot
+// that runs on the Bot API's long polling (apiPoller, its MTProto session
+// closed) and answers each query at once; a round trip ends when the user
+// has the answer with the bot's text. The same flow is then measured on the
+// npm package telegram-test-api (bench/ttapi/bench.js, its server, client
+// API and a polling bot in one Node process), in the same run, for the
+// ratio bench/RESULTS.md records. Metrics as BenchmarkCallbackRoundTrip's;
+// telegram-test-api's cpu-µs/rt is its Node process's.
+func BenchmarkBotAPICallbacks(b *testing.B) {
+	n := *botAPIUsers
+	b.Run(fmt.Sprintf("server=buttonflow/users=%d", n), func(b *testing.B) {
+		b.StopTimer()
+		w := startCallbackWorld(b, n, 1, 0, false)
+		defer w.close()
+		bot := w.bots[0]
+		bot.c.close() // the bot is on the Bot API only
+		var (
+			poller *apiPoller
+			err    error
+		)
+		pprof.Do(context.Background(), pprof.Labels("side", "client"), func(context.Context) {
+			poller, err = startPoller("http://"+w.app.HTTPAddr.String()+"/bot"+bot.token, w.fail)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer poller.close()
+		if err := parallel(len(w.users), 64, func(i int) error {
+			res, err := w.users[i].c.call(context.Background(), rawTL(w.users[i].press))
+			if err != nil {
+				return err
+			}
+			var ans tg.MessagesBotCallbackAnswer
+			if err := ans.Decode(&bin.Buffer{Buf: res}); err != nil {
+				return err
+			}
+			if ans.Message != "ok" {
+				return fmt.Errorf("answer %+v", ans)
+			}
+			return nil
+		}); err != nil {
+			b.Fatalf("warm-up press: %v", err)
+		}
+		b.StartTimer()
+		runCallbacks(b, w, w.users, 0)
+	})
+	b.Run(fmt.Sprintf("server=telegram-test-api/users=%d", n), func(b *testing.B) {
+		dir, err := filepath.Abs("ttapi")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", "telegram-test-api")); err != nil {
+			cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
+			}
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "node", "bench.js")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), fmt.Sprintf("BF_PRESSES=%d", b.N), fmt.Sprintf("BF_USERS=%d", n), fmt.Sprintf("BF_PORT=%d", port))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		b.ResetTimer()
+		out, err := cmd.Output()
+		b.StopTimer()
+		if err != nil {
+			b.Fatalf("node bench.js: %v\n%s", err, stderr.String())
+		}
+		var r struct {
+			Presses   int     `json:"presses"`
+			ElapsedMS float64 `json:"elapsed_ms"`
+			CPUUS     float64 `json:"cpu_us"`
+			P50MS     float64 `json:"p50_ms"`
+			P99MS     float64 `json:"p99_ms"`
+		}
+		if err := json.Unmarshal(lastLine(out), &r); err != nil {
+			b.Fatalf("node bench.js printed %q: %v", out, err)
+		}
+		b.ReportMetric(float64(r.Presses)/(r.ElapsedMS/1000), "rt/s")
+		b.ReportMetric(r.P50MS, "p50-ms")
+		b.ReportMetric(r.P99MS, "p99-ms")
+		b.ReportMetric(r.CPUUS/float64(r.Presses), "cpu-µs/rt")
+	})
+}
+
+// lastLine is the last non-empty line of out.
+func lastLine(out []byte) []byte {
+	lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
+	return lines[len(lines)-1]
+}
+
