@@ -210,4 +210,3 @@ func lastLine(out []byte) []byte {
 	lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
 	return lines[len(lines)-1]
 }
-

@@ -52,8 +52,8 @@ const (
 // in on auth keys, so that the clients start without key exchanges or
 // sign-ups.
 type callbackSeed struct {
-	userIDs  []int64
-	userKeys []crypto.AuthKey
+	userIDs   []int64
+	userKeys  []crypto.AuthKey
 	bots      []*store.User
 	botKeys   []crypto.AuthKey
 	botTokens []string
