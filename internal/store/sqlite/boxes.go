@@ -65,7 +65,16 @@ func (b boxes) State(ctx context.Context, owner int64) (store.State, error) {
 }
 
 func (b boxes) Message(ctx context.Context, owner int64, id int) (*store.Message, error) {
-	return readMessage(ctx, b.s.r, `owner_id = ? AND id = ?`, owner, id)
+	k := messageKey{owner, id}
+	if m, ok := b.s.messages.get(k); ok {
+		return m, nil
+	}
+	gen := b.s.messages.generation()
+	m, err := readMessage(ctx, b.s.r, `owner_id = ? AND id = ?`, owner, id)
+	if err == nil {
+		b.s.messages.put(k, m, gen)
+	}
+	return m, err
 }
 
 func (b boxes) History(ctx context.Context, owner int64, peer store.Peer, beforeID, limit int) ([]*store.Message, error) {
@@ -115,12 +124,22 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // Write implements store.Store.
 func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return fn(&boxTx{ctx: ctx, tx: tx}) })
+	t := &boxTx{ctx: ctx}
+	// The messages the transaction wrote leave the cache once it ended,
+	// committed or not.
+	defer func() {
+		if len(t.touched) > 0 {
+			s.messages.invalidate(t.touched...)
+		}
+	}()
+	return s.write(ctx, func(tx *sql.Tx) error { t.tx = tx; return fn(t) })
 }
 
 type boxTx struct {
 	ctx context.Context
 	tx  *sql.Tx
+	// touched are the messages written.
+	touched []messageKey
 }
 
 func (t *boxTx) State(owner int64) (store.State, error) { return readState(t.ctx, t.tx, owner) }
@@ -138,6 +157,7 @@ func (t *boxTx) NextMessageID(owner int64) (int, error) {
 }
 
 func (t *boxTx) PutMessage(m *store.Message) error {
+	t.touched = append(t.touched, messageKey{m.Owner, m.ID})
 	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO messages (`+messageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (owner_id, id) DO UPDATE SET peer_type = excluded.peer_type, peer_id = excluded.peer_id,
 		from_id = excluded.from_id, random_id = excluded.random_id, ref = excluded.ref, date = excluded.date, body = excluded.body`,
@@ -187,6 +207,7 @@ func (t *boxTx) MessageByRandomID(owner, randomID int64) (*store.Message, error)
 }
 
 func (t *boxTx) DeleteMessage(owner int64, id int) error {
+	t.touched = append(t.touched, messageKey{owner, id})
 	res, err := t.tx.ExecContext(t.ctx, `DELETE FROM messages WHERE owner_id = ? AND id = ?`, owner, id)
 	return oneRow(res, err, "delete message %d/%d", owner, id)
 }

@@ -33,8 +33,10 @@ const FileName = "buttonflow.db"
 type Store struct {
 	w *sql.DB   // the single writer
 	r *cachedDB // readers, with their statements prepared once
-	// users caches accounts by id.
-	users userCache
+	// users caches accounts by id, messages the messages of private chats
+	// and basic groups by box and id.
+	users    *userCache
+	messages *messageCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -55,7 +57,8 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		_ = w.Close()
 		return nil, err
 	}
-	return &Store{w: w, r: &cachedDB{db: r}}, nil
+	return &Store{w: w, r: &cachedDB{db: r}, users: newRowCache[int64, store.User](maxCachedUsers),
+		messages: newRowCache[messageKey, store.Message](maxCachedMessages)}, nil
 }
 
 func open(path string, conns int, txlock string) (*sql.DB, error) {

@@ -155,3 +155,55 @@ func TestUserCacheSeesEveryWrite(t *testing.T) {
 		t.Fatalf("a deleted bot's token is still cached: %q", got.BotToken)
 	}
 }
+
+func TestMessageCacheSeesEditsAndDeletes(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	u := &store.User{FirstName: "A", CreatedAt: time.Unix(1700000000, 0)}
+	if err := s.Users().Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	put := func(body string) {
+		t.Helper()
+		err := s.Write(ctx, func(tx store.Tx) error {
+			return tx.PutMessage(&store.Message{Owner: u.ID, ID: 1, Peer: store.Peer{Type: store.PeerUser, ID: u.ID},
+				FromID: u.ID, Ref: 9, Date: time.Unix(1700000000, 0), Body: []byte(body)})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	body := func() string {
+		t.Helper()
+		m, err := s.Boxes().Message(ctx, u.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(m.Body)
+	}
+	put("one")
+	if got := body(); got != "one" {
+		t.Fatalf("body %q", got)
+	}
+	put("two")
+	if got := body(); got != "two" {
+		t.Fatalf("after an edit the box still says %q", got)
+	}
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.DeleteMessage(u.ID, 1) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Boxes().Message(ctx, u.ID, 1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a deleted message is still found: %v", err)
+	}
+	// A rolled-back write leaves the cache right too.
+	put("three")
+	_ = body()
+	_ = s.Write(ctx, func(tx store.Tx) error {
+		_ = tx.PutMessage(&store.Message{Owner: u.ID, ID: 1, Peer: store.Peer{Type: store.PeerUser, ID: u.ID},
+			FromID: u.ID, Ref: 9, Date: time.Unix(1700000000, 0), Body: []byte("never")})
+		return errors.New("roll back")
+	})
+	if got := body(); got != "three" {
+		t.Fatalf("after a rolled-back edit: %q", got)
+	}
+}

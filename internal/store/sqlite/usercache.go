@@ -6,61 +6,83 @@ import (
 	"github.com/buttonflow/buttonflow/internal/store"
 )
 
-// maxCachedUsers bounds the user cache; past it the cache starts over.
-const maxCachedUsers = 100_000
+// Cache bounds: past them a cache starts over.
+const (
+	maxCachedUsers    = 100_000
+	maxCachedMessages = 20_000
+)
 
-// userCache keeps accounts by id, so the lookups every request makes (the
-// peer, the sender, the users an update names) skip SQLite. Every write of a
-// user in this store drops its entry and bumps the generation; a read that
-// raced with a write (it began under an older generation) does not fill the
-// cache, so no stale entry survives a write.
+// rowCache keeps rows by key, so the lookups every request makes (the peer,
+// the sender, the pressed message, the users an update names) skip SQLite.
+// Every write of a row in this store drops its entry and bumps the
+// generation; a read that raced with a write (it began under an older
+// generation) does not fill the cache, so no stale entry survives a write.
 //
-// Accounts are only ever written through this process's store while it
-// runs (the CLI, a second process, only creates them), so the cache needs
-// no other invalidation.
-type userCache struct {
+// Accounts and messages are only ever changed through this process's store
+// while it runs (the CLI, a second process, only creates accounts), so the
+// caches need no other invalidation. Values are copied in and out, so
+// callers may change what they get.
+type rowCache[K comparable, V any] struct {
+	max int
 	mu  sync.RWMutex
 	gen uint64
-	m   map[int64]*store.User
+	m   map[K]*V
 }
 
-// get returns a copy of the cached account.
-func (c *userCache) get(id int64) (*store.User, bool) {
+func newRowCache[K comparable, V any](max int) *rowCache[K, V] {
+	return &rowCache[K, V]{max: max}
+}
+
+// get returns a copy of the cached row.
+func (c *rowCache[K, V]) get(k K) (*V, bool) {
 	c.mu.RLock()
-	u, ok := c.m[id]
+	v, ok := c.m[k]
 	c.mu.RUnlock()
 	if !ok {
 		return nil, false
 	}
-	cp := *u
+	cp := *v
 	return &cp, true
 }
 
 // generation is taken before a read that may fill the cache.
-func (c *userCache) generation() uint64 {
+func (c *rowCache[K, V]) generation() uint64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.gen
 }
 
-// put caches a copy of u if no write happened since gen.
-func (c *userCache) put(u *store.User, gen uint64) {
-	cp := *u
+// put caches a copy of v under k if no write happened since gen.
+func (c *rowCache[K, V]) put(k K, v *V, gen uint64) {
+	cp := *v
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
 		return
 	}
-	if c.m == nil || len(c.m) >= maxCachedUsers {
-		c.m = make(map[int64]*store.User)
+	if c.m == nil || len(c.m) >= c.max {
+		c.m = make(map[K]*V)
 	}
-	c.m[u.ID] = &cp
+	c.m[k] = &cp
 }
 
-// invalidate drops id after a write of it.
-func (c *userCache) invalidate(id int64) {
+// invalidate drops keys after a write of them.
+func (c *rowCache[K, V]) invalidate(keys ...K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	delete(c.m, id)
+	for _, k := range keys {
+		delete(c.m, k)
+	}
 }
+
+// messageKey names a message in a box.
+type messageKey struct {
+	owner int64
+	id    int
+}
+
+type (
+	userCache    = rowCache[int64, store.User]
+	messageCache = rowCache[messageKey, store.Message]
+)

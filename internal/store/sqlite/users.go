@@ -119,7 +119,7 @@ func (u users) Get(ctx context.Context, id int64) (*store.User, error) {
 	gen := u.s.users.generation()
 	usr, err := u.one(ctx, "id", `id = ?`, id)
 	if err == nil {
-		u.s.users.put(usr, gen)
+		u.s.users.put(usr.ID, usr, gen)
 	}
 	return usr, err
 }
@@ -155,7 +155,7 @@ func (u users) GetMany(ctx context.Context, ids []int64) (map[int64]*store.User,
 		return nil, fmt.Errorf("sqlite: users: %w", err)
 	}
 	for _, usr := range found {
-		u.s.users.put(usr, gen)
+		u.s.users.put(usr.ID, usr, gen)
 		out[usr.ID] = usr
 	}
 	return out, nil
