@@ -44,6 +44,8 @@ type bot struct {
 	poll *poller
 	// hookStop ends the webhook's delivery loop; nil when none runs.
 	hookStop context.CancelFunc
+	// queue is what waits for the bot, oldest first.
+	queue []*queued
 }
 
 // poller is a running getUpdates.
@@ -73,6 +75,9 @@ func (s *Server) start(ctx context.Context, botID int64) (*bot, error) {
 	}
 	b := &bot{s: s, id: botID, sess: chat.Session{UserID: botID, Bot: true}, kick: make(chan struct{}, 1),
 		state: *st, changed: make(chan struct{})}
+	if err := b.loadQueue(ctx); err != nil {
+		return nil, err
+	}
 	s.bots[botID] = b
 	stop := s.opts.Taps.Watch(botID, b.tapped)
 	s.wg.Add(1)
@@ -144,7 +149,10 @@ func (b *bot) ingest(ctx context.Context) error {
 	b.pushed = nil
 	b.mu.Unlock()
 
-	var out []*store.BotAPIUpdate
+	var (
+		out     []*queued
+		durable = true // the log's updates come first; then the pushed ones
+	)
 	add := func(kind string, payload any) error {
 		if !slices.Contains(allowed, kind) {
 			return nil
@@ -153,7 +161,7 @@ func (b *bot) ingest(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		out = append(out, &store.BotAPIUpdate{Kind: kind, Payload: raw, CreatedAt: b.s.opts.Clock()})
+		out = append(out, &queued{kind: kind, payload: raw, durable: durable})
 		return nil
 	}
 	for {
@@ -199,6 +207,7 @@ func (b *bot) ingest(ctx context.Context) error {
 			break
 		}
 	}
+	durable = false
 	for _, c := range pushed {
 		ents := newEntities()
 		ents.add(c.Users, c.Chats)
@@ -214,11 +223,29 @@ func (b *bot) ingest(ctx context.Context) error {
 	if len(out) == 0 && same {
 		return nil
 	}
-	if err := b.s.opts.Store.BotAPI().Queue(ctx, b.id, pts, out); err != nil {
-		return err
+	if len(out) > 0 {
+		first, err := b.s.ids.alloc(ctx, b.s.opts.Store.BotAPI(), len(out))
+		if err != nil {
+			return err
+		}
+		for i, q := range out {
+			q.id = first + int64(i)
+		}
+	}
+	var keep []*store.BotAPIUpdate
+	for _, q := range out {
+		if q.durable {
+			keep = append(keep, &store.BotAPIUpdate{ID: q.id, Kind: q.kind, Payload: q.payload, CreatedAt: b.s.opts.Clock()})
+		}
+	}
+	if len(keep) > 0 || !same {
+		if err := b.s.opts.Store.BotAPI().Queue(ctx, b.id, pts, keep); err != nil {
+			return err
+		}
 	}
 	b.mu.Lock()
 	b.state.Pts = pts
+	b.queue = append(b.queue, out...)
 	b.notifyLocked()
 	b.mu.Unlock()
 	return nil

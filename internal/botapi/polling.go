@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"time"
-
-	"github.com/buttonflow/buttonflow/internal/store"
 )
 
 // maxPollTimeout caps getUpdates' long polling (Telegram's own cap is 50 s).
@@ -70,16 +68,12 @@ func getUpdates(ctx context.Context, r *request) (any, error) {
 	switch {
 	case offset < 0:
 		// -offset updates from the end of the queue; the others are forgotten.
-		last, err := q.LastID(ctx, b.id)
-		if err != nil {
-			return nil, err
-		}
-		from = max(last+offset+1, 0)
-		if err := q.Confirm(ctx, b.id, from); err != nil {
+		from = max(b.lastID()+offset+1, 0)
+		if err := b.confirm(ctx, from); err != nil {
 			return nil, err
 		}
 	case offset > 0:
-		if err := q.Confirm(ctx, b.id, offset); err != nil {
+		if err := b.confirm(ctx, offset); err != nil {
 			return nil, err
 		}
 	}
@@ -92,11 +86,8 @@ func getUpdates(ctx context.Context, r *request) (any, error) {
 	for {
 		b.mu.Lock()
 		changed := b.changed
+		ups := b.pendingLocked(from, limit)
 		b.mu.Unlock()
-		ups, err := q.Pending(ctx, b.id, from, limit)
-		if err != nil {
-			return nil, err
-		}
 		if len(ups) > 0 || deadline == nil {
 			return updatesJSON(ups), nil
 		}
@@ -115,14 +106,14 @@ func getUpdates(ctx context.Context, r *request) (any, error) {
 }
 
 // updatesJSON encodes queued updates as getUpdates' result.
-func updatesJSON(ups []*store.BotAPIUpdate) rawResult {
+func updatesJSON(ups []*queued) rawResult {
 	var buf bytes.Buffer
 	buf.WriteByte('[')
 	for i, u := range ups {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		buf.Write(withUpdateID(u.ID, u.Payload))
+		buf.Write(withUpdateID(u.id, u.payload))
 	}
 	buf.WriteByte(']')
 	return buf.Bytes()

@@ -48,6 +48,8 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 
+	ids idAllocator
+
 	mu      sync.Mutex
 	ctx     context.Context // Run's, which owns every bot's goroutines
 	bots    map[int64]*bot

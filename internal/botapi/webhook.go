@@ -74,7 +74,7 @@ func setWebhook(ctx context.Context, r *request) (any, error) {
 		return nil, err
 	}
 	if drop {
-		if err := r.s.opts.Store.BotAPI().Drop(ctx, b.id); err != nil {
+		if err := b.drop(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -110,7 +110,7 @@ func removeWebhook(ctx context.Context, r *request, already, done string) (any, 
 		}
 	}
 	if drop {
-		if err := r.s.opts.Store.BotAPI().Drop(ctx, b.id); err != nil {
+		if err := b.drop(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -132,10 +132,9 @@ func getWebhookInfo(ctx context.Context, r *request) (any, error) {
 	b.mu.Lock()
 	st := b.state
 	b.mu.Unlock()
-	n, err := r.s.opts.Store.BotAPI().Count(ctx, b.id)
-	if err != nil {
-		return nil, err
-	}
+	b.mu.Lock()
+	n := len(b.queue)
+	b.mu.Unlock()
 	// The stored state has the latest delivery error.
 	if saved, err := r.s.opts.Store.BotAPI().Bot(ctx, b.id); err == nil {
 		st.Webhook.LastErrorDate, st.Webhook.LastErrorMessage = saved.Webhook.LastErrorDate, saved.Webhook.LastErrorMessage
@@ -179,15 +178,8 @@ func (b *bot) deliver(ctx context.Context, hook store.Webhook) {
 	for {
 		b.mu.Lock()
 		changed := b.changed
+		ups := b.pendingLocked(0, 1)
 		b.mu.Unlock()
-		ups, err := q.Pending(ctx, b.id, 0, 1)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			b.s.log.Warn("bot api: webhook queue", "bot", b.id, "err", err)
-			ups = nil
-		}
 		if len(ups) == 0 {
 			select {
 			case <-ctx.Done():
@@ -215,7 +207,7 @@ func (b *bot) deliver(ctx context.Context, hook store.Webhook) {
 			continue
 		}
 		wait = retryFirst
-		if err := q.Confirm(ctx, b.id, u.ID+1); err != nil && ctx.Err() == nil {
+		if err := b.confirm(ctx, u.id+1); err != nil && ctx.Err() == nil {
 			b.s.log.Warn("bot api: webhook confirm", "bot", b.id, "err", err)
 		}
 	}
@@ -228,8 +220,8 @@ func (e deliveryError) Error() string { return string(e) }
 
 // post delivers one update. A reply with a method in its body (a webhook
 // reply) is carried out as the bot's own call.
-func (b *bot) post(ctx context.Context, hook store.Webhook, u *store.BotAPIUpdate) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.URL, bytes.NewReader(withUpdateID(u.ID, u.Payload)))
+func (b *bot) post(ctx context.Context, hook store.Webhook, u *queued) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.URL, bytes.NewReader(withUpdateID(u.id, u.payload)))
 	if err != nil {
 		return deliveryError("Wrong webhook URL: " + err.Error())
 	}

@@ -49,17 +49,18 @@ type BotAPI interface {
 	Bots(ctx context.Context) ([]*BotAPIBot, error)
 	// PutBot creates or replaces a bot's state (its pts included).
 	PutBot(ctx context.Context, b *BotAPIBot) error
-	// Queue appends updates for a bot and moves its pts to pts, in one
-	// transaction; it fills in their IDs.
+	// Queue appends updates (their IDs given, from ReserveIDs) for a bot
+	// and moves its pts to pts, in one transaction.
 	Queue(ctx context.Context, botID int64, pts int, updates []*BotAPIUpdate) error
+	// ReservedIDs is the highest update_id reserved or used so far (zero
+	// for none).
+	ReservedIDs(ctx context.Context) (int64, error)
+	// ReserveIDs records that update_ids up to through may have been handed out.
+	ReserveIDs(ctx context.Context, through int64) error
 	// Pending returns up to limit queued updates with ID >= fromID, oldest first.
 	Pending(ctx context.Context, botID, fromID int64, limit int) ([]*BotAPIUpdate, error)
 	// Confirm drops the bot's updates with ID < belowID.
 	Confirm(ctx context.Context, botID, belowID int64) error
-	// Count is how many updates wait for the bot.
-	Count(ctx context.Context, botID int64) (int, error)
-	// LastID is the newest update_id the bot was given (zero for none).
-	LastID(ctx context.Context, botID int64) (int64, error)
 	// Drop removes every queued update of the bot.
 	Drop(ctx context.Context, botID int64) error
 	// SetWebhookError records a failed webhook delivery.

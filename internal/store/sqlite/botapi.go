@@ -80,8 +80,11 @@ func (a botAPI) Queue(ctx context.Context, botID int64, pts int, updates []*stor
 			if u.CreatedAt.IsZero() {
 				u.CreatedAt = time.Now()
 			}
-			err := tx.QueryRowContext(ctx, `INSERT INTO botapi_updates (bot_id, kind, payload, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-				botID, u.Kind, u.Payload, u.CreatedAt.Unix()).Scan(&u.ID)
+			if u.ID <= 0 {
+				return fmt.Errorf("update without an id")
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO botapi_updates (id, bot_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+				u.ID, botID, u.Kind, u.Payload, u.CreatedAt.Unix())
 			if err != nil {
 				return err
 			}
@@ -123,22 +126,6 @@ func (a botAPI) Confirm(ctx context.Context, botID, belowID int64) error {
 	return nil
 }
 
-func (a botAPI) Count(ctx context.Context, botID int64) (int, error) {
-	var n int
-	if err := a.s.r.QueryRowContext(ctx, `SELECT count(*) FROM botapi_updates WHERE bot_id = ?`, botID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("sqlite: count bot api updates of %d: %w", botID, err)
-	}
-	return n, nil
-}
-
-func (a botAPI) LastID(ctx context.Context, botID int64) (int64, error) {
-	var id sql.NullInt64
-	if err := a.s.r.QueryRowContext(ctx, `SELECT max(id) FROM botapi_updates WHERE bot_id = ?`, botID).Scan(&id); err != nil {
-		return 0, fmt.Errorf("sqlite: last bot api update of %d: %w", botID, err)
-	}
-	return id.Int64, nil
-}
-
 func (a botAPI) Drop(ctx context.Context, botID int64) error {
 	if _, err := a.s.w.ExecContext(ctx, `DELETE FROM botapi_updates WHERE bot_id = ?`, botID); err != nil {
 		return fmt.Errorf("sqlite: drop bot api updates of %d: %w", botID, err)
@@ -155,6 +142,27 @@ func (a botAPI) SetWebhookError(ctx context.Context, botID int64, at time.Time, 
 func (a botAPI) Forget(ctx context.Context, botID int64) error {
 	if _, err := a.s.w.ExecContext(ctx, `DELETE FROM botapi_bots WHERE bot_id = ?`, botID); err != nil {
 		return fmt.Errorf("sqlite: forget bot api state of %d: %w", botID, err)
+	}
+	return nil
+}
+
+func (a botAPI) ReservedIDs(ctx context.Context) (int64, error) {
+	var reserved int64
+	err := a.s.r.QueryRowContext(ctx, `SELECT max(
+		COALESCE((SELECT reserved FROM botapi_ids WHERE id = 1), 0),
+		COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'botapi_updates'), 0),
+		COALESCE((SELECT max(id) FROM botapi_updates), 0))`).Scan(&reserved)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: reserved update ids: %w", err)
+	}
+	return reserved, nil
+}
+
+func (a botAPI) ReserveIDs(ctx context.Context, through int64) error {
+	_, err := a.s.w.ExecContext(ctx, `INSERT INTO botapi_ids (id, reserved) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET reserved = max(reserved, excluded.reserved)`, through)
+	if err != nil {
+		return fmt.Errorf("sqlite: reserve update ids through %d: %w", through, err)
 	}
 	return nil
 }
