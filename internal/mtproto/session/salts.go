@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"sync"
 	"time"
 
 	"github.com/gotd/td/mt"
@@ -20,16 +21,45 @@ const SaltPeriod = time.Hour
 // restart.
 type Salts struct {
 	secret []byte
+
+	// memo keeps salts already derived: every message checks one, and an
+	// HMAC per message is measurable.
+	mu   sync.RWMutex
+	memo map[saltKey]int64
 }
+
+type saltKey struct{ authKeyID, period int64 }
+
+// maxMemoSalts bounds the memo; past it the memo starts over.
+const maxMemoSalts = 100_000
 
 // NewSalts returns salts derived from secret (at least 32 random bytes).
 func NewSalts(secret []byte) *Salts {
-	return &Salts{secret: append([]byte(nil), secret...)}
+	return &Salts{secret: append([]byte(nil), secret...), memo: make(map[saltKey]int64)}
 }
 
 func period(t time.Time) int64 { return t.Unix() / int64(SaltPeriod/time.Second) }
 
 func (s *Salts) at(authKeyID, p int64) int64 {
+	k := saltKey{authKeyID, p}
+	s.mu.RLock()
+	salt, ok := s.memo[k]
+	s.mu.RUnlock()
+	if ok {
+		return salt
+	}
+	salt = s.derive(authKeyID, p)
+	s.mu.Lock()
+	if len(s.memo) >= maxMemoSalts {
+		s.memo = make(map[saltKey]int64)
+	}
+	s.memo[k] = salt
+	s.mu.Unlock()
+	return salt
+}
+
+// derive computes the salt of an auth key in period p.
+func (s *Salts) derive(authKeyID, p int64) int64 {
 	var msg [16]byte
 	binary.LittleEndian.PutUint64(msg[:8], uint64(authKeyID))
 	binary.LittleEndian.PutUint64(msg[8:], uint64(p))

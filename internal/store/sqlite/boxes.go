@@ -125,11 +125,18 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // Write implements store.Store.
 func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 	t := &boxTx{ctx: ctx}
-	// The messages the transaction wrote leave the cache once it ended,
-	// committed or not.
+	// The messages the transaction wrote leave the caches once it ended,
+	// committed or not. A deletion does not name the message's ref, so it
+	// drops every cached copy id.
 	defer func() {
 		if len(t.touched) > 0 {
 			s.messages.invalidate(t.touched...)
+		}
+		if len(t.copies) > 0 {
+			s.copies.invalidate(t.copies...)
+		}
+		if t.deleted {
+			s.copies.reset()
 		}
 	}()
 	return s.write(ctx, func(tx *sql.Tx) error { t.tx = tx; return fn(t) })
@@ -138,8 +145,11 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 type boxTx struct {
 	ctx context.Context
 	tx  *sql.Tx
-	// touched are the messages written.
+	// touched are the messages written, copies their copy ids; deleted
+	// says a message was deleted.
 	touched []messageKey
+	copies  []copyKey
+	deleted bool
 }
 
 func (t *boxTx) State(owner int64) (store.State, error) { return readState(t.ctx, t.tx, owner) }
@@ -158,6 +168,7 @@ func (t *boxTx) NextMessageID(owner int64) (int, error) {
 
 func (t *boxTx) PutMessage(m *store.Message) error {
 	t.touched = append(t.touched, messageKey{m.Owner, m.ID})
+	t.copies = append(t.copies, copyKey{m.Ref, m.Owner})
 	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO messages (`+messageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (owner_id, id) DO UPDATE SET peer_type = excluded.peer_type, peer_id = excluded.peer_id,
 		from_id = excluded.from_id, random_id = excluded.random_id, ref = excluded.ref, date = excluded.date, body = excluded.body`,
@@ -182,6 +193,11 @@ func (b boxes) Copies(ctx context.Context, ref int64) ([]*store.Message, error) 
 }
 
 func (b boxes) CopyID(ctx context.Context, ref, owner int64) (int, error) {
+	k := copyKey{ref, owner}
+	if id, ok := b.s.copies.get(k); ok {
+		return *id, nil
+	}
+	gen := b.s.copies.generation()
 	var id int
 	err := b.s.r.QueryRowContext(ctx, `SELECT id FROM messages WHERE ref = ? AND owner_id = ?`, ref, owner).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -190,6 +206,7 @@ func (b boxes) CopyID(ctx context.Context, ref, owner int64) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: copy of message %d in box %d: %w", ref, owner, err)
 	}
+	b.s.copies.put(k, &id, gen)
 	return id, nil
 }
 
@@ -208,6 +225,7 @@ func (t *boxTx) MessageByRandomID(owner, randomID int64) (*store.Message, error)
 
 func (t *boxTx) DeleteMessage(owner int64, id int) error {
 	t.touched = append(t.touched, messageKey{owner, id})
+	t.deleted = true
 	res, err := t.tx.ExecContext(t.ctx, `DELETE FROM messages WHERE owner_id = ? AND id = ?`, owner, id)
 	return oneRow(res, err, "delete message %d/%d", owner, id)
 }

@@ -37,6 +37,8 @@ type Store struct {
 	// and basic groups by box and id.
 	users    *userCache
 	messages *messageCache
+	// copies caches which id each account's copy of a message has.
+	copies *copyCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -58,7 +60,8 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, err
 	}
 	return &Store{w: w, r: &cachedDB{db: r}, users: newRowCache[int64, store.User](maxCachedUsers),
-		messages: newRowCache[messageKey, store.Message](maxCachedMessages)}, nil
+		messages: newRowCache[messageKey, store.Message](maxCachedMessages),
+		copies:   newRowCache[copyKey, int](maxCachedCopies)}, nil
 }
 
 func open(path string, conns int, txlock string) (*sql.DB, error) {

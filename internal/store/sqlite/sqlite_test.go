@@ -207,3 +207,30 @@ func TestMessageCacheSeesEditsAndDeletes(t *testing.T) {
 		t.Fatalf("after a rolled-back edit: %q", got)
 	}
 }
+
+func TestCopyIDCacheForgetsDeletedCopies(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir())
+	u := &store.User{FirstName: "A", CreatedAt: time.Unix(1700000000, 0)}
+	if err := s.Users().Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Write(ctx, func(tx store.Tx) error {
+		return tx.PutMessage(&store.Message{Owner: u.ID, ID: 5, Peer: store.Peer{Type: store.PeerUser, ID: u.ID},
+			FromID: u.ID, Ref: 77, Date: time.Unix(1700000000, 0), Body: []byte("x")})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if id, err := s.Boxes().CopyID(ctx, 77, u.ID); err != nil || id != 5 {
+			t.Fatalf("copy id %d, %v", id, err)
+		}
+	}
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.DeleteMessage(u.ID, 5) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Boxes().CopyID(ctx, 77, u.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a deleted copy is still found: %v", err)
+	}
+}

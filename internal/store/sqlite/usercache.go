@@ -10,6 +10,7 @@ import (
 const (
 	maxCachedUsers    = 100_000
 	maxCachedMessages = 20_000
+	maxCachedCopies   = 100_000
 )
 
 // rowCache keeps rows by key, so the lookups every request makes (the peer,
@@ -66,6 +67,14 @@ func (c *rowCache[K, V]) put(k K, v *V, gen uint64) {
 	c.m[k] = &cp
 }
 
+// reset drops everything, for writes that cannot name their keys.
+func (c *rowCache[K, V]) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m = nil
+}
+
 // invalidate drops keys after a write of them.
 func (c *rowCache[K, V]) invalidate(keys ...K) {
 	c.mu.Lock()
@@ -82,7 +91,11 @@ type messageKey struct {
 	id    int
 }
 
+// copyKey names one account's copy of a message.
+type copyKey struct{ ref, owner int64 }
+
 type (
 	userCache    = rowCache[int64, store.User]
 	messageCache = rowCache[messageKey, store.Message]
+	copyCache    = rowCache[copyKey, int]
 )
