@@ -37,6 +37,8 @@ type bot struct {
 	// pushed are pushes without a pts (callback and inline queries, channel
 	// posts) waiting to be queued.
 	pushed []*tg.Updates
+	// logged says the log may have grown since the feeder last read it.
+	logged bool
 	// changed is closed (and replaced) when updates are queued or the
 	// webhook changes.
 	changed chan struct{}
@@ -86,6 +88,7 @@ func (s *Server) start(ctx context.Context, botID int64) (*bot, error) {
 		defer stop()
 		b.feed(s.ctx)
 	}()
+	b.logged = true
 	b.kick <- struct{}{} // catch up with what the log gained while we were away
 	if st.Webhook.URL != "" {
 		b.startWebhook()
@@ -97,6 +100,7 @@ func (s *Server) start(ctx context.Context, botID int64) (*bot, error) {
 // feeder, which reads the others from the log.
 func (b *bot) tapped(_ context.Context, u tg.UpdatesClass) {
 	var keep *tg.Updates
+	logged := false
 	if c, ok := u.(*tg.Updates); ok {
 		for _, up := range c.Updates {
 			switch up.(type) {
@@ -106,14 +110,20 @@ func (b *bot) tapped(_ context.Context, u tg.UpdatesClass) {
 					keep = &tg.Updates{Users: c.Users, Chats: c.Chats, Date: c.Date}
 				}
 				keep.Updates = append(keep.Updates, up)
+			default:
+				logged = true
 			}
 		}
+	} else {
+		logged = true
 	}
+	b.mu.Lock()
 	if keep != nil {
-		b.mu.Lock()
 		b.pushed = append(b.pushed, keep)
-		b.mu.Unlock()
 	}
+	// A push of queries alone leaves the log as it was: no getDifference.
+	b.logged = b.logged || logged
+	b.mu.Unlock()
 	select {
 	case b.kick <- struct{}{}:
 	default:
@@ -145,9 +155,19 @@ func (b *bot) feed(ctx context.Context) {
 func (b *bot) ingest(ctx context.Context) error {
 	b.mu.Lock()
 	pts, allowed := b.state.Pts, b.allowed()
-	pushed := b.pushed
-	b.pushed = nil
+	pushed, logged := b.pushed, b.logged
+	b.pushed, b.logged = nil, false
 	b.mu.Unlock()
+	done := false
+	defer func() {
+		if !done {
+			// Nothing was queued: the next kick tries again.
+			b.mu.Lock()
+			b.pushed = append(pushed, b.pushed...)
+			b.logged = b.logged || logged
+			b.mu.Unlock()
+		}
+	}()
 
 	var (
 		out     []*queued
@@ -164,7 +184,7 @@ func (b *bot) ingest(ctx context.Context) error {
 		out = append(out, &queued{kind: kind, payload: raw, durable: durable})
 		return nil
 	}
-	for {
+	for logged {
 		d, err := b.s.opts.Service.GetDifference(ctx, b.sess, &tg.UpdatesGetDifferenceRequest{Pts: pts})
 		if err != nil {
 			return fmt.Errorf("difference from pts %d: %w", pts, err)
@@ -221,6 +241,7 @@ func (b *bot) ingest(ctx context.Context) error {
 	same := pts == b.state.Pts
 	b.mu.Unlock()
 	if len(out) == 0 && same {
+		done = true
 		return nil
 	}
 	if len(out) > 0 {
@@ -243,6 +264,7 @@ func (b *bot) ingest(ctx context.Context) error {
 			return err
 		}
 	}
+	done = true
 	b.mu.Lock()
 	b.state.Pts = pts
 	b.queue = append(b.queue, out...)
