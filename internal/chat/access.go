@@ -17,6 +17,36 @@ import (
 // the pair under the server secret, so every viewer gets its own and none can
 // be guessed, and nothing needs storing.
 func (s *Service) accessHash(kind byte, viewer, target int64) int64 {
+	k := hashKey{kind, viewer, target}
+	s.hashMu.RLock()
+	h, ok := s.hashes[k]
+	s.hashMu.RUnlock()
+	if ok {
+		return h
+	}
+	h = s.deriveHash(kind, viewer, target)
+	s.hashMu.Lock()
+	if s.hashes == nil || len(s.hashes) >= maxMemoHashes {
+		s.hashes = make(map[hashKey]int64)
+	}
+	s.hashes[k] = h
+	s.hashMu.Unlock()
+	return h
+}
+
+// hashKey names one access hash.
+type hashKey struct {
+	kind           byte
+	viewer, target int64
+}
+
+// maxMemoHashes bounds the access hashes remembered (an HMAC each, and
+// every rendered user and checked peer needs one); past it the memo starts
+// over.
+const maxMemoHashes = 200_000
+
+// deriveHash computes an access hash.
+func (s *Service) deriveHash(kind byte, viewer, target int64) int64 {
 	m := hmac.New(sha256.New, s.secret)
 	var b [17]byte
 	b[0] = kind

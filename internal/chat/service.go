@@ -90,6 +90,9 @@ type Service struct {
 	inlineMu sync.Mutex
 	inline   map[int64]*inlineQuery // inline queries by query id
 
+	hashMu sync.RWMutex
+	hashes map[hashKey]int64 // access hashes already derived
+
 	loginCode string
 	codesMu   sync.Mutex
 	codes     map[string]*sentCode // by phone_code_hash
