@@ -373,14 +373,21 @@ type rawAcker struct {
 	done    chan struct{}
 }
 
-// newRawAcker starts flushing every interval.
+// ackSlices is how many slices the acker spreads each interval's flushes
+// over: real clients ack on their own clocks, not all in the same
+// millisecond, and a burst of a thousand ack frames at once would queue
+// every press behind it.
+const ackSlices = 16
+
+// newRawAcker starts flushing every client once per interval, a slice of
+// them at a time.
 func newRawAcker(interval time.Duration) *rawAcker {
 	a := &rawAcker{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(a.done)
-		t := time.NewTicker(interval)
+		t := time.NewTicker(interval / ackSlices)
 		defer t.Stop()
-		for {
+		for tick := 0; ; tick = (tick + 1) % ackSlices {
 			select {
 			case <-a.stop:
 				return
@@ -389,8 +396,8 @@ func newRawAcker(interval time.Duration) *rawAcker {
 			a.mu.Lock()
 			clients := a.clients
 			a.mu.Unlock()
-			for _, c := range clients {
-				c.flushAcks()
+			for i := tick; i < len(clients); i += ackSlices {
+				clients[i].flushAcks()
 			}
 		}
 	}()
