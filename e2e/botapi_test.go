@@ -153,6 +153,7 @@ type apiCallback struct {
 	InlineMessageID string      `json:"inline_message_id"`
 	ChatInstance    string      `json:"chat_instance"`
 	Data            string      `json:"data"`
+	GameShortName   string      `json:"game_short_name"`
 }
 
 // poll long-polls until at least one update arrives and returns them,

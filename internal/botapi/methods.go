@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 
 	"github.com/buttonflow/buttonflow/internal/store"
 )
@@ -321,7 +322,12 @@ func sendGame(ctx context.Context, r *request) (any, error) {
 	if name == "" {
 		return nil, badRequest("wrong game short name specified")
 	}
-	return r.sendMedia(ctx, &tg.InputMediaGame{ID: &tg.InputGameShortName{BotID: &tg.InputUserSelf{}, ShortName: name}})
+	msg, err := r.sendMedia(ctx, &tg.InputMediaGame{ID: &tg.InputGameShortName{BotID: &tg.InputUserSelf{}, ShortName: name}})
+	if tgerr.Is(err, "MEDIA_INVALID") {
+		// No game of this bot has the name.
+		return nil, badRequest("wrong game short name specified")
+	}
+	return msg, err
 }
 
 func getChat(ctx context.Context, r *request) (any, error) {
