@@ -96,11 +96,10 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 	s.inbox.SetRunning(msgID)
 	s.mu.Unlock()
 	if route := srv.opts.Mux.Lookup(req.ID); route != nil && route.Async != nil {
-		// Ack at once; the handler's checks run here and its answer is
-		// delivered whenever it comes, with no goroutine waiting for it.
-		if err := srv.flushAcks(ctx, s, c); err != nil {
-			return err
-		}
+		// The handler's checks run here and its answer is delivered
+		// whenever it comes, with no goroutine waiting for it. The ack goes
+		// with the answer when that comes soon, else on its own.
+		srv.holdAcks(s, c)
 		srv.wg.Add(1)
 		srv.opts.Mux.ServeAsync(ctx, req, func(res bin.Encoder, rpcErr *tgerr.Error, internal error) {
 			defer srv.wg.Done()
@@ -108,10 +107,9 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 		})
 		return nil
 	} else if route != nil && route.Slow {
-		// Ack at once so the client does not resend it while it waits.
-		if err := srv.flushAcks(ctx, s, c); err != nil {
-			return err
-		}
+		// Acked soon (with the answer, or on its own), so the client does
+		// not resend it while it waits.
+		srv.holdAcks(s, c)
 		srv.wg.Add(1)
 		go func() {
 			defer srv.wg.Done()

@@ -28,7 +28,10 @@ type Session struct {
 	layer       int
 	announced   bool // new_session_created sent
 	pendingAcks []int64
-	conns       []*conn
+	// acksHeld says a slow request's ack waits (at most ackDelay) for its
+	// answer to carry it.
+	acksHeld bool
+	conns    []*conn
 	lastSeen    time.Time
 }
 
@@ -174,15 +177,45 @@ func (srv *Server) write(ctx context.Context, s *Session, c *conn, msgID int64, 
 	return nil
 }
 
-// flushAcks sends pending acknowledgments on their own.
+// ackDelay is how long the ack of a slow request (a callback query waiting
+// for its bot) may wait for the answer to carry it: an answer within it
+// costs the client one frame instead of two, and a client resends an
+// unacknowledged request only after seconds.
+const ackDelay = 10 * time.Millisecond
+
+// flushAcks sends pending acknowledgments on their own, unless they are
+// held for a slow request's answer.
 func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
 	s.mu.Lock()
-	empty := len(s.pendingAcks) == 0
+	skip := len(s.pendingAcks) == 0 || s.acksHeld
 	s.mu.Unlock()
-	if empty {
+	if skip {
 		return nil
 	}
 	return srv.send(ctx, s, c)
+}
+
+// holdAcks lets the pending acks wait up to ackDelay for an outgoing
+// message to ride with; then they go out on their own.
+func (srv *Server) holdAcks(s *Session, c *conn) {
+	s.mu.Lock()
+	held := s.acksHeld
+	s.acksHeld = true
+	s.mu.Unlock()
+	if held {
+		return
+	}
+	time.AfterFunc(ackDelay, func() {
+		s.mu.Lock()
+		s.acksHeld = false
+		s.mu.Unlock()
+		if srv.life.Err() != nil {
+			return
+		}
+		if err := srv.flushAcks(srv.life, s, c); err != nil {
+			srv.log.Debug("send held acks", "err", err)
+		}
+	})
 }
 
 // deliver sends m on the session's newest live connection, or the next
