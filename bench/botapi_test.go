@@ -18,9 +18,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gotd/td/bin"
-	"github.com/gotd/td/tg"
 )
 
 var botAPIUsers = flag.Int("botapi-users", 64, "BenchmarkBotAPICallbacks: users pressing at once (closed loop)")
@@ -166,20 +163,7 @@ func BenchmarkBotAPICallbacks(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer poller.close()
-		if err := parallel(len(w.users), 64, func(i int) error {
-			res, err := w.users[i].c.call(context.Background(), rawTL(w.users[i].press))
-			if err != nil {
-				return err
-			}
-			var ans tg.MessagesBotCallbackAnswer
-			if err := ans.Decode(&bin.Buffer{Buf: res}); err != nil {
-				return err
-			}
-			if ans.Message != "ok" {
-				return fmt.Errorf("answer %+v", ans)
-			}
-			return nil
-		}); err != nil {
+		if err := w.warmUp(); err != nil {
 			b.Fatalf("warm-up press: %v", err)
 		}
 		b.StartTimer()

@@ -389,6 +389,25 @@ func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Du
 	return w
 }
 
+// warmUp has every user press once and checks the answer ("ok"), so that
+// every session and cache is warm before a timed run.
+func (w *cbWorld) warmUp() error {
+	return parallel(len(w.users), 64, func(i int) error {
+		res, err := w.users[i].c.call(context.Background(), rawTL(w.users[i].press))
+		if err != nil {
+			return err
+		}
+		var ans tg.MessagesBotCallbackAnswer
+		if err := ans.Decode(&bin.Buffer{Buf: res}); err != nil {
+			return err
+		}
+		if ans.Message != "ok" {
+			return fmt.Errorf("answer %+v", ans)
+		}
+		return nil
+	})
+}
+
 // rawUsersInDifference reads the whole update log of c's account and
 // returns the access hashes of the non-bot users in it.
 func rawUsersInDifference(ctx context.Context, c *rawClient) (map[int64]int64, error) {
@@ -459,20 +478,7 @@ func BenchmarkCallbackRoundTrip(b *testing.B) {
 	w := startCallbackWorld(b, *callbackUsers, *callbackBots, 0, true)
 	defer w.close()
 	// One press per user first: every session and cache is warm.
-	if err := parallel(len(w.users), 64, func(i int) error {
-		res, err := w.users[i].c.call(context.Background(), rawTL(w.users[i].press))
-		if err != nil {
-			return err
-		}
-		var ans tg.MessagesBotCallbackAnswer
-		if err := ans.Decode(&bin.Buffer{Buf: res}); err != nil {
-			return err
-		}
-		if ans.Message != "ok" {
-			return fmt.Errorf("answer %+v", ans)
-		}
-		return nil
-	}); err != nil {
+	if err := w.warmUp(); err != nil {
 		b.Fatalf("warm-up press: %v", err)
 	}
 	var peak float64
