@@ -173,8 +173,21 @@ func answerCallbackQuery(ctx context.Context, r *request) (any, error) {
 	return true, nil
 }
 
-func setGameScore(ctx context.Context, r *request) (any, error) {
+// scoreTarget reads user_id and the game message of a score method.
+func (r *request) scoreTarget(ctx context.Context) (tg.InputUserClass, *target, error) {
 	user, err := r.p.int64("user_id")
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := r.target(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.s.opts.Service.InputUser(r.b.id, user), t, nil
+}
+
+func setGameScore(ctx context.Context, r *request) (any, error) {
+	in, t, err := r.scoreTarget(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -190,12 +203,7 @@ func setGameScore(ctx context.Context, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := r.target(ctx)
-	if err != nil {
-		return nil, err
-	}
 	svc := r.s.opts.Service
-	in := svc.InputUser(r.b.id, user)
 	if t.inline != nil {
 		_, err := svc.SetInlineGameScore(ctx, r.b.sess, &tg.MessagesSetInlineGameScoreRequest{
 			ID: t.inline, UserID: in, Score: score, Force: force, EditMessage: !noEdit})
@@ -235,16 +243,11 @@ func peerOfInput(in tg.InputPeerClass, self int64) tg.PeerClass {
 }
 
 func getGameHighScores(ctx context.Context, r *request) (any, error) {
-	user, err := r.p.int64("user_id")
-	if err != nil {
-		return nil, err
-	}
-	t, err := r.target(ctx)
+	in, t, err := r.scoreTarget(ctx)
 	if err != nil {
 		return nil, err
 	}
 	svc := r.s.opts.Service
-	in := svc.InputUser(r.b.id, user)
 	var res *tg.MessagesHighScores
 	if t.inline != nil {
 		res, err = svc.GetInlineGameHighScores(ctx, r.b.sess, &tg.MessagesGetInlineGameHighScoresRequest{ID: t.inline, UserID: in})
