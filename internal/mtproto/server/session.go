@@ -32,7 +32,7 @@ type Session struct {
 	// answer to carry it.
 	acksHeld bool
 	conns    []*conn
-	lastSeen    time.Time
+	lastSeen time.Time
 }
 
 func newSession(k *authKey, id int64, now time.Time) *Session {
