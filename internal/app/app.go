@@ -112,11 +112,15 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	if advertise == "" {
 		advertise = tcp.Addr().String()
 	}
-	addr, err := parseAdvertise(advertise)
-	if err != nil {
+	// abort undoes what Start did so far.
+	abort := func(err error) (*App, error) {
 		_ = tcp.Close()
 		_ = web.Close()
 		return fail(err)
+	}
+	addr, err := parseAdvertise(advertise)
+	if err != nil {
+		return abort(err)
 	}
 
 	layers := layer.Default()
@@ -126,9 +130,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		Key: key, Store: st, Mux: mux, Layers: layers, DC: cfg.DC, SaltSecret: secret, Logger: log,
 	})
 	if err != nil {
-		_ = tcp.Close()
-		_ = web.Close()
-		return fail(err)
+		return abort(err)
 	}
 
 	// taps shows in-process consumers (the Bot API, BotFather) what is
@@ -139,28 +141,20 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		LoginCode: cfg.LoginCode, CallbackTimeout: cfg.CallbackTimeout, Logger: log,
 	})
 	if err != nil {
-		_ = tcp.Close()
-		_ = web.Close()
-		return fail(err)
+		return abort(err)
 	}
 	api.Register(mux, svc)
 	bots, err := botapi.New(botapi.Options{Service: svc, Store: st, Taps: taps, Logger: log})
 	if err != nil {
-		_ = tcp.Close()
-		_ = web.Close()
-		return fail(err)
+		return abort(err)
 	}
 	cons, err := console.New(console.Options{Service: svc, Keys: st.AuthKeys(), Taps: taps, Assets: consoleweb.Assets, Logger: log})
 	if err != nil {
-		_ = tcp.Close()
-		_ = web.Close()
-		return fail(err)
+		return abort(err)
 	}
 	bf, err := botfather.New(ctx, botfather.Options{Service: svc, Store: st, Taps: taps, Logger: log})
 	if err != nil {
-		_ = tcp.Close()
-		_ = web.Close()
-		return fail(err)
+		return abort(err)
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
