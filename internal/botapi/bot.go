@@ -146,6 +146,9 @@ func (b *bot) feed(ctx context.Context) {
 		if err := b.ingest(ctx); err != nil && ctx.Err() == nil {
 			b.s.log.Warn("bot api: queue updates", "bot", b.id, "err", err)
 		}
+		if err := b.expire(ctx); err != nil && ctx.Err() == nil {
+			b.s.log.Warn("bot api: expire updates", "bot", b.id, "err", err)
+		}
 	}
 }
 
@@ -181,7 +184,7 @@ func (b *bot) ingest(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		out = append(out, &queued{kind: kind, payload: raw, durable: durable})
+		out = append(out, &queued{kind: kind, payload: raw, durable: durable, created: b.s.opts.Clock()})
 		return nil
 	}
 	for logged {
@@ -256,7 +259,7 @@ func (b *bot) ingest(ctx context.Context) error {
 	var keep []*store.BotAPIUpdate
 	for _, q := range out {
 		if q.durable {
-			keep = append(keep, &store.BotAPIUpdate{ID: q.id, Kind: q.kind, Payload: q.payload, CreatedAt: b.s.opts.Clock()})
+			keep = append(keep, &store.BotAPIUpdate{ID: q.id, Kind: q.kind, Payload: q.payload, CreatedAt: q.created})
 		}
 	}
 	if len(keep) > 0 || !same {

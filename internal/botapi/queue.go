@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/buttonflow/buttonflow/internal/store"
 )
@@ -51,6 +52,29 @@ type queued struct {
 	kind    string
 	payload []byte
 	durable bool
+	created time.Time
+}
+
+// keepUpdates is how long an update waits for its bot at most: "they will
+// not be kept longer than 24 hours", as the Bot API documents.
+const keepUpdates = 24 * time.Hour
+
+// expire forgets the updates older than keepUpdates.
+func (b *bot) expire(ctx context.Context) error {
+	cutoff := b.s.opts.Clock().Add(-keepUpdates)
+	b.mu.Lock()
+	var below int64
+	for _, q := range b.queue {
+		if !q.created.Before(cutoff) {
+			break
+		}
+		below = q.id + 1
+	}
+	b.mu.Unlock()
+	if below == 0 {
+		return nil
+	}
+	return b.confirm(ctx, below)
 }
 
 // pendingLocked is up to limit queued updates with id >= from. b.mu must
@@ -120,7 +144,7 @@ func (b *bot) loadQueue(ctx context.Context) error {
 			return fmt.Errorf("load bot api queue: %w", err)
 		}
 		for _, u := range ups {
-			b.queue = append(b.queue, &queued{id: u.ID, kind: u.Kind, payload: u.Payload, durable: true})
+			b.queue = append(b.queue, &queued{id: u.ID, kind: u.Kind, payload: u.Payload, durable: true, created: u.CreatedAt})
 			from = u.ID + 1
 		}
 		if len(ups) < 1000 {

@@ -3,6 +3,7 @@ package botapi
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/buttonflow/buttonflow/internal/store/sqlite"
 )
@@ -32,5 +33,31 @@ func TestUpdateIDsIncreaseAcrossRestarts(t *testing.T) {
 		if err := st.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Updates older than a day are forgotten, as the Bot API documents.
+func TestUpdatesExpireAfterADay(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	now := time.Unix(1800000000, 0)
+	s := &Server{opts: Options{Store: st, Clock: func() time.Time { return now }}}
+	b := &bot{s: s, id: 1, queue: []*queued{
+		{id: 1, kind: "callback_query", created: now.Add(-25 * time.Hour)},
+		{id: 2, kind: "callback_query", created: now.Add(-24*time.Hour - time.Second)},
+		{id: 3, kind: "callback_query", created: now.Add(-23 * time.Hour)},
+	}}
+	if err := b.expire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.queue) != 1 || b.queue[0].id != 3 {
+		t.Fatalf("left %d updates, first %d; want only update 3", len(b.queue), b.queue[0].id)
+	}
+	if err := b.expire(ctx); err != nil || len(b.queue) != 1 {
+		t.Fatalf("a second pass changed the queue: %d, %v", len(b.queue), err)
 	}
 }
