@@ -79,7 +79,8 @@ func setWebhook(ctx context.Context, r *request) (any, error) {
 		}
 	}
 	b.mu.Lock()
-	b.state = st
+	// Only what this call changed: the feeder may have moved the pts since.
+	b.state.Webhook, b.state.AllowedUpdates = st.Webhook, st.AllowedUpdates
 	if b.poll != nil {
 		close(b.poll.conflict)
 		b.poll = nil
@@ -115,7 +116,7 @@ func removeWebhook(ctx context.Context, r *request, already, done string) (any, 
 		}
 	}
 	b.mu.Lock()
-	b.state = st
+	b.state.Webhook = st.Webhook
 	if b.hookStop != nil {
 		b.hookStop()
 		b.hookStop = nil

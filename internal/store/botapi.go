@@ -47,7 +47,8 @@ type BotAPI interface {
 	Bot(ctx context.Context, botID int64) (*BotAPIBot, error)
 	// Bots lists every bot with Bot API state.
 	Bots(ctx context.Context) ([]*BotAPIBot, error)
-	// PutBot creates or replaces a bot's state (its pts included).
+	// PutBot creates or replaces a bot's state; its pts only moves forward,
+	// so a state read before a Queue cannot take the log back.
 	PutBot(ctx context.Context, b *BotAPIBot) error
 	// Queue appends updates (their IDs given, from ReserveIDs) for a bot
 	// and moves its pts to pts, in one transaction.

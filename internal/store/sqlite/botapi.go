@@ -62,7 +62,7 @@ func (a botAPI) PutBot(ctx context.Context, b *store.BotAPIBot) error {
 		errorDate = b.Webhook.LastErrorDate.Unix()
 	}
 	_, err := a.s.w.ExecContext(ctx, `INSERT INTO botapi_bots (`+botAPIColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (bot_id) DO UPDATE SET pts = excluded.pts, allowed_updates = excluded.allowed_updates,
+		ON CONFLICT (bot_id) DO UPDATE SET pts = max(botapi_bots.pts, excluded.pts), allowed_updates = excluded.allowed_updates,
 		webhook_url = excluded.webhook_url, webhook_secret = excluded.webhook_secret,
 		webhook_max_conns = excluded.webhook_max_conns, webhook_error_date = excluded.webhook_error_date,
 		webhook_error = excluded.webhook_error`,

@@ -66,6 +66,15 @@ func TestBotAPIQueueAndReservedIDsSurviveReopen(t *testing.T) {
 	if got, _ := s2.BotAPI().Bot(ctx, bot.ID); got.Pts != 7 {
 		t.Fatalf("pts went back to %d", got.Pts)
 	}
+	stale := *got
+	stale.Pts = 2
+	stale.Webhook.URL = ""
+	if err := s2.BotAPI().PutBot(ctx, &stale); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s2.BotAPI().Bot(ctx, bot.ID); again.Pts != 7 || again.Webhook.URL != "" {
+		t.Fatalf("after putting a stale state: pts %d, webhook %q", again.Pts, again.Webhook.URL)
+	}
 	pending, err := s2.BotAPI().Pending(ctx, bot.ID, 0, 10)
 	if err != nil || len(pending) != 1 || string(pending[0].Payload) != `{"message":{}}` {
 		t.Fatalf("pending = %v, %v", pending, err)
