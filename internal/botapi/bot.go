@@ -80,14 +80,15 @@ func (s *Server) start(ctx context.Context, botID int64) (*bot, error) {
 	if err := b.loadQueue(ctx); err != nil {
 		return nil, err
 	}
-	s.bots[botID] = b
 	stop := s.opts.Taps.Watch(botID, b.tapped)
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	if !s.spawn(func() {
 		defer stop()
 		b.feed(s.ctx)
-	}()
+	}) {
+		stop()
+		return nil, errors.New("bot api: the server is stopping")
+	}
+	s.bots[botID] = b
 	b.logged = true
 	b.kick <- struct{}{} // catch up with what the log gained while we were away
 	if st.Webhook.URL != "" {

@@ -50,11 +50,14 @@ type Server struct {
 
 	ids idAllocator
 
-	mu      sync.Mutex
-	ctx     context.Context // Run's, which owns every bot's goroutines
-	bots    map[int64]*bot
-	wg      sync.WaitGroup
-	running chan struct{} // closed once Run has started
+	mu   sync.Mutex
+	ctx  context.Context // Run's, which owns every bot's goroutines
+	bots map[int64]*bot
+
+	wgMu    sync.Mutex
+	wg      sync.WaitGroup // every bot's goroutines
+	stopped bool           // Run is ending: nothing more may be spawned
+	running chan struct{}  // closed once Run has started
 }
 
 // New returns a Server.
@@ -96,8 +99,28 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}
 	<-ctx.Done()
+	// Nothing is spawned from now on, so nothing adds to s.wg while it is
+	// waited for.
+	s.wgMu.Lock()
+	s.stopped = true
+	s.wgMu.Unlock()
 	s.wg.Wait()
 	return nil
+}
+
+// spawn runs fn on a goroutine Run waits for; false when Run is ending.
+func (s *Server) spawn(fn func()) bool {
+	s.wgMu.Lock()
+	defer s.wgMu.Unlock()
+	if s.stopped {
+		return false
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn()
+	}()
+	return true
 }
 
 // ServeHTTP answers /bot<token>/<method>.

@@ -163,11 +163,10 @@ func (b *bot) startWebhook() {
 	b.hookStop = cancel
 	hook := b.state.Webhook
 	b.notifyLocked()
-	b.s.wg.Add(1)
-	go func() {
-		defer b.s.wg.Done()
-		b.deliver(ctx, hook)
-	}()
+	if !b.s.spawn(func() { b.deliver(ctx, hook) }) {
+		cancel()
+		b.hookStop = nil
+	}
 }
 
 // deliver posts queued updates to the webhook one at a time, in order,
