@@ -291,25 +291,31 @@ func (b *bot) allowed() []string {
 	return b.state.AllowedUpdates
 }
 
-// loadChats fills in the basic groups the log's messages are in
+// loadChats fills in the basic groups the log's messages and edits are in
 // (getDifference names users only).
 func (b *bot) loadChats(ctx context.Context, ents *entities, msgs []tg.MessageClass, other []tg.UpdateClass) error {
-	var ids []int64
-	look := func(m tg.MessageClass) {
-		if p, ok := m.(interface{ GetPeerID() tg.PeerClass }); ok {
-			if c, ok := p.GetPeerID().(*tg.PeerChat); ok {
-				if _, known := ents.chats[c.ChatID]; !known && !slices.Contains(ids, c.ChatID) {
-					ids = append(ids, c.ChatID)
-				}
-			}
-		}
-	}
-	for _, m := range msgs {
-		look(m)
-	}
+	all := msgs
 	for _, u := range other {
 		if e, ok := u.(*tg.UpdateEditMessage); ok {
-			look(e.Message)
+			all = append(all[:len(all):len(all)], e.Message)
+		}
+	}
+	return b.addChats(ctx, ents, all...)
+}
+
+// addChats loads, in one call, the basic groups msgs are in that ents does
+// not have yet.
+func (b *bot) addChats(ctx context.Context, ents *entities, msgs ...tg.MessageClass) error {
+	var ids []int64
+	for _, m := range msgs {
+		p, ok := m.(interface{ GetPeerID() tg.PeerClass })
+		if !ok {
+			continue
+		}
+		if c, ok := p.GetPeerID().(*tg.PeerChat); ok {
+			if _, known := ents.chats[c.ChatID]; !known && !slices.Contains(ids, c.ChatID) {
+				ids = append(ids, c.ChatID)
+			}
 		}
 	}
 	if len(ids) == 0 {

@@ -1,6 +1,8 @@
 package botapi
 
 import (
+	"encoding/json"
+
 	"github.com/gotd/td/tg"
 )
 
@@ -119,7 +121,7 @@ func inlineTypeOf(b InlineKeyboardButton) (tg.InlineButtonTypeClass, error) {
 		var c struct {
 			Text string `json:"text"`
 		}
-		if err := jsonUnmarshal(b.CopyText, &c); err != nil {
+		if err := json.Unmarshal(b.CopyText, &c); err != nil {
 			return nil, badRequest("can't parse inline keyboard button: can't parse copy_text")
 		}
 		found = append(found, &tg.InlineButtonTypeCopy{CopyText: c.Text})

@@ -131,13 +131,8 @@ func (r *request) sent(ctx context.Context, u tg.UpdatesClass) (*Message, error)
 	if found == nil {
 		return nil, &Error{Code: 500, Description: "Internal Server Error: no message in the result"}
 	}
-	if c, ok := found.(interface{ GetPeerID() tg.PeerClass }); ok {
-		if p, ok := c.GetPeerID().(*tg.PeerChat); ok {
-			if res, err := r.s.opts.Service.GetChats(ctx, r.b.sess, []int64{p.ChatID}); err == nil {
-				ents.add(nil, res.Chats)
-			}
-		}
-	}
+	// A group's title is a nicety: the message shows without it.
+	_ = r.b.addChats(ctx, ents, found)
 	msg := ents.message(found)
 	if msg == nil {
 		return nil, &Error{Code: 500, Description: "Internal Server Error: unexpected message kind"}

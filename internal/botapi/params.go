@@ -191,5 +191,3 @@ func (p *params) object(name string, v any) (bool, error) {
 	}
 	return true, nil
 }
-
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }

@@ -135,13 +135,8 @@ func (b *bot) loadMessage(ctx context.Context, peer tg.PeerClass, id int) *Messa
 	}
 	ents := newEntities()
 	ents.add(users, chats)
-	if c, ok := peer.(*tg.PeerChat); ok {
-		if _, known := ents.chats[c.ChatID]; !known {
-			if res, err := svc.GetChats(ctx, b.sess, []int64{c.ChatID}); err == nil {
-				ents.add(nil, res.Chats)
-			}
-		}
-	}
+	// A group's title is a nicety: the message shows without it.
+	_ = b.addChats(ctx, ents, msgs...)
 	for _, m := range msgs {
 		if m.GetID() == id {
 			if msg := ents.message(m); msg != nil {

@@ -66,6 +66,4 @@ type BotAPI interface {
 	Drop(ctx context.Context, botID int64) error
 	// SetWebhookError records a failed webhook delivery.
 	SetWebhookError(ctx context.Context, botID int64, at time.Time, message string) error
-	// Forget removes the bot's state and queue (when its token is revoked or it is deleted).
-	Forget(ctx context.Context, botID int64) error
 }

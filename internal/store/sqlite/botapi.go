@@ -139,13 +139,6 @@ func (a botAPI) SetWebhookError(ctx context.Context, botID int64, at time.Time, 
 	return oneRow(res, err, "webhook error of %d", botID)
 }
 
-func (a botAPI) Forget(ctx context.Context, botID int64) error {
-	if _, err := a.s.w.ExecContext(ctx, `DELETE FROM botapi_bots WHERE bot_id = ?`, botID); err != nil {
-		return fmt.Errorf("sqlite: forget bot api state of %d: %w", botID, err)
-	}
-	return nil
-}
-
 func (a botAPI) ReservedIDs(ctx context.Context) (int64, error) {
 	var reserved int64
 	err := a.s.r.QueryRowContext(ctx, `SELECT max(

@@ -85,10 +85,10 @@ func TestBotAPIQueueAndReservedIDsSurviveReopen(t *testing.T) {
 	if got, _ := s2.BotAPI().Bot(ctx, bot.ID); got.Webhook.LastErrorMessage != "502 Bad Gateway" || got.Webhook.LastErrorDate.Unix() != 1700000100 {
 		t.Fatalf("webhook error not kept: %+v", got.Webhook)
 	}
-	if err := s2.BotAPI().Forget(ctx, bot.ID); err != nil {
+	if err := s2.BotAPI().Drop(ctx, bot.ID); err != nil {
 		t.Fatal(err)
 	}
 	if left, _ := s2.BotAPI().Pending(ctx, bot.ID, 0, 10); len(left) != 0 {
-		t.Fatalf("queue kept %d updates after Forget", len(left))
+		t.Fatalf("queue kept %d updates after Drop", len(left))
 	}
 }
