@@ -87,10 +87,3 @@ func (p *Pusher) Watch(userID int64, fn Func) (stop func()) {
 		}
 	}
 }
-
-// Watched reports whether anyone watches userID.
-func (p *Pusher) Watched(userID int64) bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return len(p.watchers[userID]) > 0
-}
