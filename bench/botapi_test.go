@@ -7,15 +7,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
-	"strings"
 	"testing"
 	"time"
 )
@@ -24,24 +21,24 @@ var botAPIUsers = flag.Int("botapi-users", 64, "BenchmarkBotAPICallbacks: users 
 
 // apiPoller is a bot on the Bot API's long polling: one getUpdates loop
 // (JSON), and every callback query answered at once (answerCallbackQuery,
-// text "ok", a urlencoded form) on its own goroutine. It is written lean, so
-// the load generator measures the server more than itself.
+// text "ok", a urlencoded form) on its own goroutine. It is written lean
+// (leanHTTP, not net/http's client), so the load generator measures the
+// server more than itself.
 type apiPoller struct {
-	base   string
-	httpc  *http.Client
+	httpc  *leanHTTP
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-func startPoller(base string, fail func(error)) (*apiPoller, error) {
+// startPoller starts the bot of token on the Bot API at addr (host:port).
+func startPoller(addr, token string, fail func(error)) (*apiPoller, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &apiPoller{base: base, cancel: cancel, done: make(chan struct{}), httpc: &http.Client{
-		Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 0},
-	}}
+	p := &apiPoller{httpc: newLeanHTTP(addr, token), cancel: cancel, done: make(chan struct{})}
 	// The bot's first call makes it a Bot API bot: only then are its
 	// updates queued.
 	if err := p.call(ctx, "getUpdates", map[string]any{"timeout": 0}, nil); err != nil {
 		cancel()
+		p.httpc.closeAll()
 		return nil, err
 	}
 	go func() {
@@ -77,23 +74,14 @@ func startPoller(base string, fail func(error)) (*apiPoller, error) {
 	return p, nil
 }
 
-func (p *apiPoller) close() { p.cancel(); <-p.done }
+// close stops the bot: its connections close, which ends the poll.
+func (p *apiPoller) close() { p.cancel(); p.httpc.closeAll(); <-p.done }
 
 // answer answers a callback query with the text "ok", as a lean bot would:
 // a urlencoded form, and only the answer's "ok" read.
 func (p *apiPoller) answer(ctx context.Context, id string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/answerCallbackQuery",
-		strings.NewReader("callback_query_id="+url.QueryEscape(id)+"&text=ok"))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := p.httpc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	body, err := p.httpc.post(ctx, "answerCallbackQuery", "application/x-www-form-urlencoded",
+		[]byte("callback_query_id="+url.QueryEscape(id)+"&text=ok"))
 	if err != nil {
 		return err
 	}
@@ -103,27 +91,22 @@ func (p *apiPoller) answer(ctx context.Context, id string) error {
 	return nil
 }
 
+// call calls a method with a JSON body and decodes its result into out.
 func (p *apiPoller) call(ctx context.Context, method string, params, out any) error {
 	body, err := json.Marshal(params)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/"+method, bytes.NewReader(body))
+	res, err := p.httpc.post(ctx, method, "application/json", body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := p.httpc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
 	var r struct {
 		OK          bool            `json:"ok"`
 		Result      json.RawMessage `json:"result"`
 		Description string          `json:"description"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+	if err := json.Unmarshal(res, &r); err != nil {
 		return err
 	}
 	if !r.OK {
@@ -157,7 +140,7 @@ func BenchmarkBotAPICallbacks(b *testing.B) {
 			err    error
 		)
 		pprof.Do(context.Background(), pprof.Labels("side", "client"), func(context.Context) {
-			poller, err = startPoller("http://"+w.app.HTTPAddr.String()+"/bot"+bot.token, w.fail)
+			poller, err = startPoller(w.app.HTTPAddr.String(), bot.token, w.fail)
 		})
 		if err != nil {
 			b.Fatal(err)
