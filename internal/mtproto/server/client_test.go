@@ -74,11 +74,13 @@ type fixture struct {
 	calls     atomic.Int64  // executions of help.getNearestDc
 	slowCalls atomic.Int64  // executions of the slow method
 	release   chan struct{} // unblocks the slow method (help.getSupport)
+	gate      chan struct{} // each send lets one call of the gated slow method (help.getCdnConfig) answer
 }
 
-func newFixture(t *testing.T) *fixture {
+// newFixture starts a server on a fresh store; tune changes its options.
+func newFixture(t *testing.T, tune ...func(*Options)) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: &fakeClock{now: time.Now()}, release: make(chan struct{})}
+	f := &fixture{t: t, clock: &fakeClock{now: time.Now()}, release: make(chan struct{}), gate: make(chan struct{})}
 	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +101,14 @@ func newFixture(t *testing.T) *fixture {
 		}
 		return &tg.NearestDC{ThisDC: 2, NearestDC: 7}, nil
 	}), rpc.Public(), rpc.Slow())
+	mux.Handle(tg.HelpGetCDNConfigRequestTypeID, rpc.HandlerFunc(func(ctx context.Context, _ *rpc.Request) (bin.Encoder, error) {
+		select {
+		case <-f.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return &tg.CDNConfig{}, nil
+	}), rpc.Public(), rpc.Slow())
 	mux.Handle(tg.HelpGetAppConfigRequestTypeID, rpc.HandlerFunc(func(context.Context, *rpc.Request) (bin.Encoder, error) {
 		big := make([]byte, bigResultSize)
 		for i := range big {
@@ -106,11 +116,15 @@ func newFixture(t *testing.T) *fixture {
 		}
 		return &tg.HelpAppConfig{Hash: 1, Config: &tg.JSONString{Value: string(big)}}, nil
 	}), rpc.Public())
-	f.srv, err = New(Options{
+	opts := Options{
 		Key: rsaKey(t), Store: st, Mux: mux, Layers: layers,
 		SaltSecret: make([]byte, 32), Clock: f.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, fn := range tune {
+		fn(&opts)
+	}
+	f.srv, err = New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

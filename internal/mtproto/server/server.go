@@ -44,6 +44,11 @@ type Options struct {
 	IdleTimeout time.Duration
 	// SessionTTL forgets a session that has had no connection for this long (30 minutes when zero).
 	SessionTTL time.Duration
+	// AckDelay is how long the ack of a slow request (a callback query
+	// waiting for its bot) may wait for the answer to carry it (10 ms when
+	// zero): an answer within it costs the client one frame instead of two,
+	// and a client resends an unacknowledged request only after seconds.
+	AckDelay time.Duration
 	// Clock returns the current time; time.Now when nil.
 	Clock func() time.Time
 	// Rand is the source of every secret; crypto/rand when nil.
@@ -90,6 +95,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.IdleTimeout == 0 {
 		opts.IdleTimeout = 3 * time.Minute
+	}
+	if opts.AckDelay == 0 {
+		opts.AckDelay = 10 * time.Millisecond
 	}
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 30 * time.Minute

@@ -177,6 +177,44 @@ func TestSlowRequestIsAckedAtOnce(t *testing.T) {
 	}
 }
 
+// TestSlowAnswerCarriesItsAck: a slow request answered within AckDelay
+// gets its ack in the answer's frame, and the hold of one request ends with
+// its answer, so it does not cut the next request's hold short.
+func TestSlowAnswerCarriesItsAck(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	f := newFixture(t, func(o *Options) { o.AckDelay = delay })
+	c := f.newClient(0)
+	c.ready()
+	// oneFrame calls the gated method, lets it answer after wait, and
+	// checks that the next frame holds both the ack and the answer.
+	oneFrame := func(wait time.Duration) {
+		t.Helper()
+		id := c.call(&tg.HelpGetCDNConfigRequest{})
+		time.Sleep(wait)
+		f.gate <- struct{}{}
+		msgs, err := c.recvFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var acked, answered bool
+		for _, m := range msgs {
+			switch m.typ {
+			case mt.MsgsAckTypeID:
+				acked = acked || containsID(decodeAs[mt.MsgsAck](t, m.body).MsgIDs, id)
+			case proto.ResultTypeID:
+				answered = true
+			}
+		}
+		if !acked || !answered {
+			t.Fatalf("after %v the frame holds %v, want the ack of %d and its answer", wait, typesOf(msgs), id)
+		}
+	}
+	oneFrame(delay / 2)
+	// The first hold's timer fires during this wait; the second request's
+	// ack must still wait for its own answer.
+	oneFrame(delay * 2 / 3)
+}
+
 // TestSlowRequestResentWhileWaitingRunsOnce: a client that resends a slow
 // request (a callback query waiting for its bot) before the answer comes must
 // not make the server run it twice; the one answer still arrives.

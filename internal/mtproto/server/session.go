@@ -28,9 +28,12 @@ type Session struct {
 	layer       int
 	announced   bool // new_session_created sent
 	pendingAcks []int64
-	// acksHeld says a slow request's ack waits (at most ackDelay) for its
-	// answer to carry it.
+	// acksHeld says a slow request's ack waits (at most Options.AckDelay) for its
+	// answer to carry it; ackHold numbers the holds, so that the timer of
+	// a hold that an outgoing message already ended does not cut a later
+	// one short.
 	acksHeld bool
+	ackHold  uint64
 	conns    []*conn
 	lastSeen time.Time
 }
@@ -117,6 +120,7 @@ func (s *Session) frame(now time.Time, msgs []outMsg) (msgID int64, seqNo int32,
 		ack := &bin.Buffer{}
 		_ = (&mt.MsgsAck{MsgIDs: s.pendingAcks}).Encode(ack)
 		s.pendingAcks = nil
+		s.acksHeld = false
 		list = append(list, proto.Message{
 			ID: s.outbox.NextID(now, false), SeqNo: int(s.outbox.NextSeqNo(false)),
 			Bytes: ack.Len(), Body: ack.Raw(),
@@ -177,12 +181,6 @@ func (srv *Server) write(ctx context.Context, s *Session, c *conn, msgID int64, 
 	return nil
 }
 
-// ackDelay is how long the ack of a slow request (a callback query waiting
-// for its bot) may wait for the answer to carry it: an answer within it
-// costs the client one frame instead of two, and a client resends an
-// unacknowledged request only after seconds.
-const ackDelay = 10 * time.Millisecond
-
 // flushAcks sends pending acknowledgments on their own, unless they are
 // held for a slow request's answer.
 func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
@@ -195,20 +193,30 @@ func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
 	return srv.send(ctx, s, c)
 }
 
-// holdAcks lets the pending acks wait up to ackDelay for an outgoing
+// holdAcks lets the pending acks wait up to Options.AckDelay for an outgoing
 // message to ride with; then they go out on their own.
 func (srv *Server) holdAcks(s *Session, c *conn) {
 	s.mu.Lock()
 	held := s.acksHeld
 	s.acksHeld = true
+	if !held {
+		s.ackHold++
+	}
+	hold := s.ackHold
 	s.mu.Unlock()
 	if held {
 		return
 	}
-	time.AfterFunc(ackDelay, func() {
+	time.AfterFunc(srv.opts.AckDelay, func() {
 		s.mu.Lock()
-		s.acksHeld = false
+		current := s.acksHeld && s.ackHold == hold
+		if current {
+			s.acksHeld = false
+		}
 		s.mu.Unlock()
+		if !current {
+			return // the acks went out with a message
+		}
 		if srv.life.Err() != nil {
 			return
 		}
