@@ -101,19 +101,17 @@ func (p *apiPoller) call(ctx context.Context, method string, params, out any) er
 	if err != nil {
 		return err
 	}
-	var r struct {
-		OK          bool            `json:"ok"`
-		Result      json.RawMessage `json:"result"`
-		Description string          `json:"description"`
-	}
+	// One pass: a non-nil pointer in Result is decoded into.
+	r := struct {
+		OK          bool   `json:"ok"`
+		Result      any    `json:"result"`
+		Description string `json:"description"`
+	}{Result: out}
 	if err := json.Unmarshal(res, &r); err != nil {
 		return err
 	}
 	if !r.OK {
 		return errors.New(r.Description)
-	}
-	if out != nil {
-		return json.Unmarshal(r.Result, out)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package botapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -143,5 +144,21 @@ func TestInlineMessageIDRoundTrip(t *testing.T) {
 func TestWithUpdateID(t *testing.T) {
 	if got := string(withUpdateID(5, []byte(`{"message":{"a":1}}`))); got != `{"update_id":5,"message":{"a":1}}` {
 		t.Fatalf("got %s", got)
+	}
+}
+
+func TestMarshalUpdate(t *testing.T) {
+	data := "x\"<"
+	q := CallbackQuery{ID: "7", ChatInstance: "-3", Data: &data}
+	got, err := marshalUpdate("callback_query", q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(map[string]any{"callback_query": q})
+	if string(got) != string(want) {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	if got := string(withUpdateID(9, got)); !strings.HasPrefix(got, `{"update_id":9,"callback_query":{"id":"7"`) {
+		t.Fatalf("with its id: %s", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -27,15 +28,24 @@ type params struct {
 // parseParams reads r's parameters. A body that cannot be parsed is an error.
 func parseParams(r *http.Request) (*params, error) {
 	p := &params{values: map[string]json.RawMessage{}, strs: map[string]string{}}
-	for k, v := range r.URL.Query() {
-		if len(v) > 0 {
-			p.strs[k] = v[0]
+	if r.URL.RawQuery != "" {
+		for k, v := range r.URL.Query() {
+			if len(v) > 0 {
+				p.strs[k] = v[0]
+			}
 		}
 	}
 	if r.Method != http.MethodPost || r.Body == nil {
 		return p, nil
 	}
-	ct, ctParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	ct := r.Header.Get("Content-Type")
+	var ctParams map[string]string
+	switch ct {
+	case "application/json", "application/x-www-form-urlencoded":
+		// The common bare forms need no parsing.
+	default:
+		ct, ctParams, _ = mime.ParseMediaType(ct)
+	}
 	r.Body = http.MaxBytesReader(nil, r.Body, maxBody)
 	switch ct {
 	case "application/json":
@@ -50,10 +60,15 @@ func parseParams(r *http.Request) (*params, error) {
 			return nil, fmt.Errorf("can't parse JSON object: %w", err)
 		}
 	case "application/x-www-form-urlencoded", "":
-		if err := r.ParseForm(); err != nil {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, fmt.Errorf("read body: %w", err)
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
 			return nil, fmt.Errorf("can't parse form: %w", err)
 		}
-		for k, v := range r.PostForm {
+		for k, v := range form {
 			if len(v) > 0 {
 				p.strs[k] = v[0]
 			}

@@ -11,11 +11,17 @@ import (
 
 // marshalUpdate encodes an update without its update_id: {"kind":payload}.
 func marshalUpdate(kind string, payload any) ([]byte, error) {
-	raw, err := json.Marshal(map[string]any{kind: payload})
+	raw, err := json.Marshal(payload)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s update: %w", kind, err)
 	}
-	return raw, nil
+	// kind is one of the Bot API's update field names: no escaping needed.
+	out := make([]byte, 0, len(kind)+len(raw)+5)
+	out = append(out, `{"`...)
+	out = append(out, kind...)
+	out = append(out, `":`...)
+	out = append(out, raw...)
+	return append(out, '}'), nil
 }
 
 // withUpdateID puts update_id in front of a stored update.

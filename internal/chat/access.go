@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/gotd/td/tg"
 
@@ -17,21 +18,7 @@ import (
 // the pair under the server secret, so every viewer gets its own and none can
 // be guessed, and nothing needs storing.
 func (s *Service) accessHash(kind byte, viewer, target int64) int64 {
-	k := hashKey{kind, viewer, target}
-	s.hashMu.RLock()
-	h, ok := s.hashes[k]
-	s.hashMu.RUnlock()
-	if ok {
-		return h
-	}
-	h = s.deriveHash(kind, viewer, target)
-	s.hashMu.Lock()
-	if s.hashes == nil || len(s.hashes) >= maxMemoHashes {
-		s.hashes = make(map[hashKey]int64)
-	}
-	s.hashes[k] = h
-	s.hashMu.Unlock()
-	return h
+	return s.hashes.get(hashKey{kind, viewer, target}, func() int64 { return s.deriveHash(kind, viewer, target) })
 }
 
 // hashKey names one access hash.
@@ -40,10 +27,35 @@ type hashKey struct {
 	viewer, target int64
 }
 
-// maxMemoHashes bounds the access hashes remembered (an HMAC each, and
-// every rendered user and checked peer needs one); past it the memo starts
-// over.
-const maxMemoHashes = 200_000
+// memo remembers values derived by HMAC under the server secret (access
+// hashes: every rendered user and checked peer needs one; chat instances:
+// every button press), which cost more to derive than to look up. It holds
+// at most maxMemo of them; past that it starts over.
+type memo[K comparable] struct {
+	mu sync.RWMutex
+	m  map[K]int64
+}
+
+// maxMemo bounds each memo.
+const maxMemo = 200_000
+
+// get returns k's value, derived by derive the first time.
+func (m *memo[K]) get(k K, derive func() int64) int64 {
+	m.mu.RLock()
+	v, ok := m.m[k]
+	m.mu.RUnlock()
+	if ok {
+		return v
+	}
+	v = derive()
+	m.mu.Lock()
+	if m.m == nil || len(m.m) >= maxMemo {
+		m.m = make(map[K]int64)
+	}
+	m.m[k] = v
+	m.mu.Unlock()
+	return v
+}
 
 // deriveHash computes an access hash.
 func (s *Service) deriveHash(kind byte, viewer, target int64) int64 {

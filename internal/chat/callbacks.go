@@ -121,6 +121,18 @@ func (s *Service) botCopy(ctx context.Context, ref, botID int64) (int, error) {
 // the same for every message of that chat, different across chats and bots,
 // and not guessable (an HMAC under the server secret).
 func (s *Service) chatInstance(botID int64, chat store.Peer, pair int64) int64 {
+	return s.instances.get(instanceKey{botID, chat, pair}, func() int64 { return s.deriveInstance(botID, chat, pair) })
+}
+
+// instanceKey names one chat instance.
+type instanceKey struct {
+	bot  int64
+	chat store.Peer
+	pair int64
+}
+
+// deriveInstance computes a chat instance.
+func (s *Service) deriveInstance(botID int64, chat store.Peer, pair int64) int64 {
 	m := hmac.New(sha256.New, s.secret)
 	var b [33]byte
 	b[0] = 'i'

@@ -90,8 +90,8 @@ type Service struct {
 	inlineMu sync.Mutex
 	inline   map[int64]*inlineQuery // inline queries by query id
 
-	hashMu sync.RWMutex
-	hashes map[hashKey]int64 // access hashes already derived
+	hashes    memo[hashKey]     // access hashes already derived
+	instances memo[instanceKey] // chat instances already derived
 
 	loginCode string
 	codesMu   sync.Mutex
