@@ -32,6 +32,9 @@ func (srv *Server) PushUser(ctx context.Context, userID int64, except SessionRef
 }
 
 func (srv *Server) pushTo(ctx context.Context, sessions []*Session, u tg.UpdatesClass) (int, error) {
+	if len(sessions) == 0 {
+		return 0, nil // nobody to encode it for (a bot on the HTTP Bot API only)
+	}
 	b := &bin.Buffer{}
 	if err := u.Encode(b); err != nil {
 		return 0, fmt.Errorf("push: encode %T: %w", u, err)
