@@ -17,7 +17,10 @@ import (
 	"time"
 )
 
-var botAPIUsers = flag.Int("botapi-users", 64, "BenchmarkBotAPICallbacks: users pressing at once (closed loop)")
+var (
+	botAPIUsers  = flag.Int("botapi-users", 64, "BenchmarkBotAPICallbacks: users pressing at once (closed loop)")
+	botAPIRounds = flag.Int("botapi-rounds", 3, "BenchmarkBotAPICallbacks: rounds of buttonflow then telegram-test-api")
+)
 
 // apiPoller is a bot on the Bot API's long polling: one getUpdates loop
 // (JSON), and every callback query answered at once (answerCallbackQuery,
@@ -123,79 +126,102 @@ func (p *apiPoller) call(ctx context.Context, method string, params, out any) er
 // has the answer with the bot's text. The same flow is then measured on the
 // npm package telegram-test-api (bench/ttapi/bench.js, its server, client
 // API and a polling bot in one Node process), in the same run, for the
-// ratio bench/RESULTS.md records. Metrics as BenchmarkCallbackRoundTrip's;
-// telegram-test-api's cpu-µs/rt is its Node process's.
+// ratio bench/RESULTS.md records. The two alternate for -botapi-rounds
+// rounds, so that each ratio compares runs minutes apart at most on a
+// shared machine whose speed drifts; each round logs its ratio. Metrics as
+// BenchmarkCallbackRoundTrip's; telegram-test-api's cpu-µs/rt is its Node
+// process's.
 func BenchmarkBotAPICallbacks(b *testing.B) {
 	n := *botAPIUsers
-	b.Run(fmt.Sprintf("server=buttonflow/users=%d", n), func(b *testing.B) {
-		b.StopTimer()
-		w := startCallbackWorld(b, n, 1, 0, false)
-		defer w.close()
-		bot := w.bots[0]
-		bot.c.close() // the bot is on the Bot API only
-		var (
-			poller *apiPoller
-			err    error
-		)
-		pprof.Do(context.Background(), pprof.Labels("side", "client"), func(context.Context) {
-			poller, err = startPoller(w.app.HTTPAddr.String(), bot.token, w.fail)
+	for round := 1; round <= *botAPIRounds; round++ {
+		var ours, theirs float64
+		b.Run(fmt.Sprintf("round=%d/server=buttonflow/users=%d", round, n), func(b *testing.B) {
+			ours = benchBotAPIButtonflow(b, n)
 		})
-		if err != nil {
-			b.Fatal(err)
+		b.Run(fmt.Sprintf("round=%d/server=telegram-test-api/users=%d", round, n), func(b *testing.B) {
+			theirs = benchBotAPITTAPI(b, n)
+		})
+		if ours > 0 && theirs > 0 {
+			b.Logf("round %d: buttonflow %.0f rt/s, telegram-test-api %.0f rt/s: %.1f×", round, ours, theirs, ours/theirs)
 		}
-		defer poller.close()
-		if err := w.warmUp(); err != nil {
-			b.Fatalf("warm-up press: %v", err)
-		}
-		b.StartTimer()
-		runCallbacks(b, w, w.users, 0)
+	}
+}
+
+// benchBotAPIButtonflow is BenchmarkBotAPICallbacks on buttonflow; it
+// returns the round trips per second.
+func benchBotAPIButtonflow(b *testing.B, n int) float64 {
+	b.StopTimer()
+	w := startCallbackWorld(b, n, 1, 0, false)
+	defer w.close()
+	bot := w.bots[0]
+	bot.c.close() // the bot is on the Bot API only
+	var (
+		poller *apiPoller
+		err    error
+	)
+	pprof.Do(context.Background(), pprof.Labels("side", "client"), func(context.Context) {
+		poller, err = startPoller(w.app.HTTPAddr.String(), bot.token, w.fail)
 	})
-	b.Run(fmt.Sprintf("server=telegram-test-api/users=%d", n), func(b *testing.B) {
-		dir, err := filepath.Abs("ttapi")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", "telegram-test-api")); err != nil {
-			cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-			cmd.Dir = dir
-			if out, err := cmd.CombinedOutput(); err != nil {
-				b.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-			}
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "node", "bench.js")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer poller.close()
+	if err := w.warmUp(); err != nil {
+		b.Fatalf("warm-up press: %v", err)
+	}
+	b.StartTimer()
+	return runCallbacks(b, w, w.users, 0)
+}
+
+// benchBotAPITTAPI is BenchmarkBotAPICallbacks on telegram-test-api; it
+// returns the round trips per second.
+func benchBotAPITTAPI(b *testing.B, n int) float64 {
+	dir, err := filepath.Abs("ttapi")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "telegram-test-api")); err != nil {
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), fmt.Sprintf("BF_PRESSES=%d", b.N), fmt.Sprintf("BF_USERS=%d", n), fmt.Sprintf("BF_PORT=%d", port))
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		b.ResetTimer()
-		out, err := cmd.Output()
-		b.StopTimer()
-		if err != nil {
-			b.Fatalf("node bench.js: %v\n%s", err, stderr.String())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
 		}
-		var r struct {
-			Presses   int     `json:"presses"`
-			ElapsedMS float64 `json:"elapsed_ms"`
-			CPUUS     float64 `json:"cpu_us"`
-			P50MS     float64 `json:"p50_ms"`
-			P99MS     float64 `json:"p99_ms"`
-		}
-		if err := json.Unmarshal(lastLine(out), &r); err != nil {
-			b.Fatalf("node bench.js printed %q: %v", out, err)
-		}
-		b.ReportMetric(float64(r.Presses)/(r.ElapsedMS/1000), "rt/s")
-		b.ReportMetric(r.P50MS, "p50-ms")
-		b.ReportMetric(r.P99MS, "p99-ms")
-		b.ReportMetric(r.CPUUS/float64(r.Presses), "cpu-µs/rt")
-	})
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "bench.js")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), fmt.Sprintf("BF_PRESSES=%d", b.N), fmt.Sprintf("BF_USERS=%d", n), fmt.Sprintf("BF_PORT=%d", port))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	b.ResetTimer()
+	out, err := cmd.Output()
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("node bench.js: %v\n%s", err, stderr.String())
+	}
+	var r struct {
+		Presses   int     `json:"presses"`
+		ElapsedMS float64 `json:"elapsed_ms"`
+		CPUUS     float64 `json:"cpu_us"`
+		P50MS     float64 `json:"p50_ms"`
+		P99MS     float64 `json:"p99_ms"`
+	}
+	if err := json.Unmarshal(lastLine(out), &r); err != nil {
+		b.Fatalf("node bench.js printed %q: %v", out, err)
+	}
+	rts := float64(r.Presses) / (r.ElapsedMS / 1000)
+	b.ReportMetric(rts, "rt/s")
+	b.ReportMetric(r.P50MS, "p50-ms")
+	b.ReportMetric(r.P99MS, "p99-ms")
+	b.ReportMetric(r.CPUUS/float64(r.Presses), "cpu-µs/rt")
+	return rts
 }
 
 // lastLine is the last non-empty line of out.

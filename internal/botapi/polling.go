@@ -1,7 +1,6 @@
 package botapi
 
 import (
-	"bytes"
 	"context"
 	"time"
 )
@@ -107,14 +106,17 @@ func getUpdates(ctx context.Context, r *request) (any, error) {
 
 // updatesJSON encodes queued updates as getUpdates' result.
 func updatesJSON(ups []*queued) rawResult {
-	var buf bytes.Buffer
-	buf.WriteByte('[')
+	size := 2
+	for _, u := range ups {
+		size += len(u.payload) + 32 // a comma, {"update_id":N,
+	}
+	out := make([]byte, 0, size)
+	out = append(out, '[')
 	for i, u := range ups {
 		if i > 0 {
-			buf.WriteByte(',')
+			out = append(out, ',')
 		}
-		buf.Write(withUpdateID(u.id, u.payload))
+		out = appendWithUpdateID(out, u.id, u.payload)
 	}
-	buf.WriteByte(']')
-	return buf.Bytes()
+	return append(out, ']')
 }

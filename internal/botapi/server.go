@@ -11,13 +11,14 @@
 package botapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -189,26 +190,33 @@ type described struct {
 type rawResult []byte
 
 func writeResult(w http.ResponseWriter, res any) {
-	w.Header().Set("Content-Type", "application/json")
-	var buf bytes.Buffer
-	buf.WriteString(`{"ok":true,"result":`)
 	desc := ""
 	if d, ok := res.(described); ok {
 		res, desc = d.result, d.description
 	}
-	if raw, ok := res.(rawResult); ok {
-		buf.Write(raw)
-	} else if err := json.NewEncoder(&buf).Encode(res); err != nil {
-		writeError(w, &Error{Code: 500, Description: "Internal Server Error"})
-		return
+	body, ok := res.(rawResult)
+	if !ok {
+		var err error
+		if body, err = json.Marshal(res); err != nil {
+			writeError(w, &Error{Code: 500, Description: "Internal Server Error"})
+			return
+		}
 	}
+	const head = `{"ok":true,"result":`
+	var tail []byte
 	if desc != "" {
 		d, _ := json.Marshal(desc)
-		buf.WriteString(`,"description":`)
-		buf.Write(d)
+		tail = append([]byte(`,"description":`), d...)
 	}
-	buf.WriteString("}")
-	_, _ = w.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+	// Written in pieces with the length known: no copy into one buffer, and
+	// no chunked encoding for results past net/http's buffer.
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(head)+len(body)+len(tail)+1))
+	_, _ = io.WriteString(w, head)
+	_, _ = w.Write(body)
+	_, _ = w.Write(tail)
+	_, _ = io.WriteString(w, "}")
 }
 
 func writeError(w http.ResponseWriter, e *Error) {

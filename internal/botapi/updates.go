@@ -26,7 +26,11 @@ func marshalUpdate(kind string, payload any) ([]byte, error) {
 
 // withUpdateID puts update_id in front of a stored update.
 func withUpdateID(id int64, payload []byte) []byte {
-	out := make([]byte, 0, len(payload)+24)
+	return appendWithUpdateID(make([]byte, 0, len(payload)+32), id, payload)
+}
+
+// appendWithUpdateID appends withUpdateID(id, payload) to out.
+func appendWithUpdateID(out []byte, id int64, payload []byte) []byte {
 	out = append(out, `{"update_id":`...)
 	out = strconv.AppendInt(out, id, 10)
 	if len(payload) > 2 {
