@@ -70,7 +70,9 @@ func (s *Server) ServeConn(ctx context.Context, tc transport.Conn) {
 		if err := tc.SetReadDeadline(deadline); err != nil {
 			return
 		}
-		if err := tc.ReadFrame(ctx, buf); err != nil {
+		// ctx's end closes tc (the AfterFunc above), which ends the read:
+		// no per-frame watch of ctx is needed.
+		if err := tc.ReadFrame(context.Background(), buf); err != nil {
 			if ctx.Err() == nil {
 				s.log.Debug("connection ended", "remote", tc.RemoteAddr(), "protocol", tc.Protocol(), "err", err)
 			}
