@@ -151,7 +151,7 @@ func BenchmarkBotAPICallbacks(b *testing.B) {
 // returns the round trips per second.
 func benchBotAPIButtonflow(b *testing.B, n int) float64 {
 	b.StopTimer()
-	w := startCallbackWorld(b, n, 1, 0, false)
+	w := startCallbackWorld(b, n, 1, 0, false, !*serverProcess)
 	defer w.close()
 	bot := w.bots[0]
 	bot.c.close() // the bot is on the Bot API only
@@ -160,7 +160,7 @@ func benchBotAPIButtonflow(b *testing.B, n int) float64 {
 		err    error
 	)
 	pprof.Do(context.Background(), pprof.Labels("side", "client"), func(context.Context) {
-		poller, err = startPoller(w.app.HTTPAddr.String(), bot.token, w.fail)
+		poller, err = startPoller(w.httpAddr, bot.token, w.fail)
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -124,7 +124,11 @@ type cbBot struct {
 // cbWorld is a server with bots and users online on raw clients, every user
 // with a message of its bot carrying a callback button.
 type cbWorld struct {
-	app   *app.App
+	// Exactly one of app (in process) and proc (its own process) is set.
+	app         *app.App
+	proc        *serverProc
+	mtprotoAddr string
+	httpAddr    string
 	users []*cbUser
 	bots  []*cbBot
 	acker *rawAcker
@@ -154,7 +158,12 @@ func (w *cbWorld) close() {
 		bot.c.close()
 	}
 	w.acker.close()
-	_ = w.app.Close()
+	if w.app != nil {
+		_ = w.app.Close()
+	}
+	if w.proc != nil {
+		_ = w.proc.close()
+	}
 }
 
 // botUpdates handles a bot's pushed updates: it counts the callback queries
@@ -220,35 +229,42 @@ func parallel(n, workers int, fn func(i int) error) error {
 	return first
 }
 
-// startCallbackWorld seeds nUsers users and nBots bots, starts buttonflow in
-// process (its goroutines labelled side=server) with the given callback
-// timeout, connects every account on a raw client (labelled side=client),
-// and through the API has each user start its bot (user i: bot i mod
-// nBots), each bot send each of its users a message with one callback
-// button, and each user find that message's id in its own box. With answer,
-// the bots answer every callback query at once.
-func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Duration, answer bool) *cbWorld {
+// startCallbackWorld seeds nUsers users and nBots bots, starts buttonflow
+// (in its own process, or with inProcess in this one, its goroutines
+// labelled side=server) with the given callback timeout, connects every
+// account on a raw client (labelled side=client), and through the API has
+// each user start its bot (user i: bot i mod nBots), each bot send each of
+// its users a message with one callback button, and each user find that
+// message's id in its own box. With answer, the bots answer every callback
+// query at once.
+func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Duration, answer, inProcess bool) *cbWorld {
 	b.Helper()
 	setupStart := time.Now()
 	dir := b.TempDir()
 	seed := seedCallbackStore(b, dir, nUsers, nBots)
 	b.Logf("seeded in %v", time.Since(setupStart))
-	var (
-		a   *app.App
-		err error
-	)
-	pprof.Do(context.Background(), pprof.Labels("side", "server"), func(ctx context.Context) {
-		a, err = app.Start(ctx, app.Config{
-			DataDir: dir, Listen: "127.0.0.1:0", HTTP: "127.0.0.1:0", CallbackTimeout: callbackTimeout,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	w := &cbWorld{acker: newRawAcker(50 * time.Millisecond), failed: make(chan struct{})}
+	if inProcess {
+		var err error
+		pprof.Do(context.Background(), pprof.Labels("side", "server"), func(ctx context.Context) {
+			w.app, err = app.Start(ctx, app.Config{
+				DataDir: dir, Listen: "127.0.0.1:0", HTTP: "127.0.0.1:0", CallbackTimeout: callbackTimeout,
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			})
 		})
-	})
-	if err != nil {
-		b.Fatalf("start buttonflow: %v", err)
+		if err != nil {
+			b.Fatalf("start buttonflow: %v", err)
+		}
+		w.mtprotoAddr, w.httpAddr = w.app.MTProtoAddr.String(), w.app.HTTPAddr.String()
+	} else {
+		var err error
+		if w.proc, err = startServerProc(dir, callbackTimeout); err != nil {
+			b.Fatalf("start buttonflow: %v", err)
+		}
+		w.mtprotoAddr, w.httpAddr = w.proc.mtprotoAddr, w.proc.httpAddr
 	}
 	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("side", "client")))
 	defer pprof.SetGoroutineLabels(context.Background())
-	w := &cbWorld{app: a, acker: newRawAcker(50 * time.Millisecond), failed: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
@@ -257,7 +273,8 @@ func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Du
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	addr := a.MTProtoAddr.String()
+	addr := w.mtprotoAddr
+	var err error
 
 	for i, u := range seed.bots {
 		bot := &cbBot{user: u, token: seed.botTokens[i]}
@@ -475,7 +492,7 @@ func checkAnswer(res []byte) error {
 // (the noise). Loopback TCP's kernel work is charged to the side whose
 // write() carries it.
 func BenchmarkCallbackRoundTrip(b *testing.B) {
-	w := startCallbackWorld(b, *callbackUsers, *callbackBots, 0, true)
+	w := startCallbackWorld(b, *callbackUsers, *callbackBots, 0, true, !*serverProcess)
 	defer w.close()
 	// One press per user first: every session and cache is warm.
 	if err := w.warmUp(); err != nil {
@@ -543,11 +560,15 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 	}
 
 	var prof bytes.Buffer
-	profiling := pprof.StartCPUProfile(&prof) == nil
+	profiling := w.app != nil && pprof.StartCPUProfile(&prof) == nil
 	b.ReportAllocs()
 	b.ResetTimer()
 	busy0, busyOK := machineBusy()
 	cpu0 := cpuTime(b)
+	var srv0 time.Duration
+	if w.proc != nil {
+		srv0 = w.proc.cpuOrFail(b)
+	}
 	start := time.Now()
 	var sendTime time.Duration
 	if rate == 0 {
@@ -576,7 +597,11 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 		w.fail(fmt.Errorf("%d of %d presses unanswered after 5 minutes", remaining.Load(), n))
 	}
 	elapsed := time.Since(start)
-	cpu := cpuTime(b) - cpu0
+	cpu := cpuTime(b) - cpu0 // this process: the clients, and the server when in process
+	var srv time.Duration
+	if w.proc != nil {
+		srv = w.proc.cpuOrFail(b) - srv0
+	}
 	busy1, busyOK1 := machineBusy()
 	b.StopTimer()
 	if profiling {
@@ -588,7 +613,7 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 	if busyOK && busyOK1 {
 		// Other processes' CPU over the run: how much of the 2 cores the
 		// benchmark did not have (noise).
-		b.ReportMetric(max(0, (busy1-busy0-cpu).Seconds())/elapsed.Seconds(), "others-cores")
+		b.ReportMetric(max(0, (busy1-busy0-cpu-srv).Seconds())/elapsed.Seconds(), "others-cores")
 	}
 	rts := float64(n) / elapsed.Seconds()
 	b.ReportMetric(rts, "rt/s")
@@ -598,8 +623,17 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[n/2])/1e6, "p50-ms")
 	b.ReportMetric(float64(lat[n*99/100])/1e6, "p99-ms")
-	perRT := float64(cpu.Microseconds()) / float64(n)
+	perRT := float64((cpu + srv).Microseconds()) / float64(n)
 	b.ReportMetric(perRT, "cpu-µs/rt")
+	if w.proc != nil {
+		// Exact, from the two processes' own counters; GC is in each side's.
+		b.ReportMetric(float64(srv.Microseconds())/float64(n), "server-cpu-µs/rt")
+		b.ReportMetric(float64(cpu.Microseconds())/float64(n), "client-cpu-µs/rt")
+		if *callbackProfile != "" {
+			b.Log("-callback-profile: the server runs in its own process; add -server-process=false for a profile that splits it out")
+		}
+		return rts
+	}
 	if !profiling {
 		b.Log("a CPU profile is already running (-cpuprofile?): no server/client split")
 		return rts
@@ -702,7 +736,7 @@ func BenchmarkPendingQueryMemory(b *testing.B) {
 	}
 	for range b.N {
 		b.StopTimer()
-		w := startCallbackWorld(b, pendingUsers, 1, time.Hour, false)
+		w := startCallbackWorld(b, pendingUsers, 1, time.Hour, false, true) // its heap is measured here
 		time.Sleep(200 * time.Millisecond) // the setup's acks go out
 		if *pendingProfile != "" {
 			writeHeapProfile(b, *pendingProfile+"-before.pprof")
