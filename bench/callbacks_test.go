@@ -129,9 +129,9 @@ type cbWorld struct {
 	proc        *serverProc
 	mtprotoAddr string
 	httpAddr    string
-	users []*cbUser
-	bots  []*cbBot
-	acker *rawAcker
+	users       []*cbUser
+	bots        []*cbBot
+	acker       *rawAcker
 
 	// queries counts the updateBotCallbackQuery the bots received.
 	queries atomic.Int64
@@ -737,7 +737,7 @@ func BenchmarkPendingQueryMemory(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
 		w := startCallbackWorld(b, pendingUsers, 1, time.Hour, false, true) // its heap is measured here
-		time.Sleep(200 * time.Millisecond) // the setup's acks go out
+		time.Sleep(200 * time.Millisecond)                                  // the setup's acks go out
 		if *pendingProfile != "" {
 			writeHeapProfile(b, *pendingProfile+"-before.pprof")
 		}
