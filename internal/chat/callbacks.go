@@ -21,7 +21,7 @@ var ErrDataInvalid = tgerr400("DATA_INVALID")
 // pressed is a message with an inline keyboard, found for the user pressing
 // one of its buttons.
 type pressed struct {
-	msg     *tg.Message
+	msg     *tg.Message // shared (decodedMessages): read only
 	bot     *store.User
 	botPeer tg.PeerClass // the chat as the bot sees it
 	botMsg  int          // the message's id in the bot's box
@@ -56,7 +56,11 @@ func (s *Service) findPressed(ctx context.Context, sess Session, peer tg.InputPe
 	} else if err != nil {
 		return nil, fmt.Errorf("pressed message: %w", err)
 	}
-	dec, err := decodeMessage(rec.Body)
+	key := decodedKey{owner: sess.UserID, id: rec.ID}
+	if t.channel != nil {
+		key = decodedKey{channel: true, owner: t.channel.ID, id: rec.ID}
+	}
+	dec, err := s.decoded.get(key, rec.Body) // read only from here on
 	if err != nil {
 		return nil, err
 	}

@@ -92,6 +92,7 @@ type Service struct {
 
 	hashes    memo[hashKey]     // access hashes already derived
 	instances memo[instanceKey] // chat instances already derived
+	decoded   decodedMessages   // pressed messages already decoded
 
 	loginCode string
 	codesMu   sync.Mutex
