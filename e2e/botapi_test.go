@@ -323,6 +323,23 @@ func TestBotAPICallbackRoundTrip(t *testing.T) {
 		e, ok := u.(*tg.UpdateEditMessage)
 		return ok && e.Message.(*tg.Message).Message == "Picked"
 	})
+	// Presses after the edit see the edited message and its new keyboard
+	// (the server keeps pressed messages decoded, per body).
+	if r := waitPress(t, pressAsync(user, botPeer, got.ID, "alert")); r.err == nil || !strings.Contains(r.err.Error(), "DATA_INVALID") {
+		t.Fatalf("a button the edit removed: %+v %v", r.answer, r.err)
+	}
+	pending = pressAsync(user, botPeer, got.ID, "toast")
+	ups = api.poll(offset)
+	cb = ups[0].Callback
+	offset = ups[len(ups)-1].UpdateID + 1
+	if cb == nil || cb.Message == nil || cb.Message.Text != "Picked" || cb.Message.ReplyMarkup == nil ||
+		cb.Message.ReplyMarkup.InlineKeyboard[0][0].Text != "Again" {
+		t.Fatalf("callback after the edit: %+v", ups[0])
+	}
+	api.callForm("answerCallbackQuery", url.Values{"callback_query_id": {cb.ID}}).ok(t, nil)
+	if r := waitPress(t, pending); r.err != nil {
+		t.Fatalf("press after the edit: %v", r.err)
+	}
 	var bare apiMessage
 	api.callJSON("editMessageReplyMarkup", map[string]any{"chat_id": user.self.ID, "message_id": sent.MessageID}).ok(t, &bare)
 	if bare.Text != "Picked" || bare.ReplyMarkup != nil {

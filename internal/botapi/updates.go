@@ -135,13 +135,12 @@ func (b *bot) loadMessage(ctx context.Context, peer tg.PeerClass, id int) *Messa
 		}
 		msgs, users, chats = res.Messages, res.Users, res.Chats
 	} else {
-		res, err := svc.GetMessages(ctx, b.sess, &tg.MessagesGetMessagesRequest{ID: ids})
+		// Shared with other readers: only read from here on.
+		m, us, err := svc.PeekMessage(ctx, b.id, id)
 		if err != nil {
 			return nil
 		}
-		if m, ok := res.AsModified(); ok {
-			msgs, users, chats = m.GetMessages(), m.GetUsers(), m.GetChats()
-		}
+		msgs, users = []tg.MessageClass{m}, us
 	}
 	ents := newEntities()
 	ents.add(users, chats)
