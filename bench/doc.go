@@ -7,8 +7,13 @@
 // delivered to many online users (BenchmarkDelivery, -users N, 1000 by
 // default), callback-button round trips between users and bots
 // (BenchmarkCallbackRoundTrip, driven by a minimal raw MTProto client so that
-// the load generator costs little CPU) and the memory held per callback
-// query waiting for a bot (BenchmarkPendingQueryMemory). They contain no Test
+// the load generator costs little CPU), the memory held per callback
+// query waiting for a bot (BenchmarkPendingQueryMemory), and callback round
+// trips through the HTTP Bot API beside the npm package telegram-test-api
+// (BenchmarkBotAPICallbacks, its bot on a minimal HTTP/1.1 client). The
+// callback benchmarks run the server in the benchmark's process, or with
+// -server-process as the buttonflow serve binary in a process of its own.
+// They contain no Test
 // functions, so `go test ./...` only compiles them; run them with
 //
 //	go test -run='^$' -bench=. ./bench/
