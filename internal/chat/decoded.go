@@ -12,9 +12,10 @@ import (
 // decodedMessages remembers stored messages decoded, for read-only use.
 // Pressing a button decodes the pressed message to find its keyboard (and
 // the HTTP Bot API the bot's copy, for the callback query), and users press
-// the buttons of one message again and again (menus, counters, games). An entry serves only the exact body it was decoded from, so an
-// edited message (a new body) is decoded anew; past maxDecoded entries the
-// memo starts over.
+// the buttons of one message again and again (menus, counters, games). An
+// entry serves only the exact body it was decoded from, so an edited
+// message (a new body) is decoded anew; past maxDecoded entries the memo
+// starts over.
 type decodedMessages struct {
 	mu sync.RWMutex
 	m  map[decodedKey]decodedEntry
