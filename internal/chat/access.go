@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/gotd/td/tg"
@@ -176,12 +177,21 @@ type userSet struct {
 
 // loadUsers loads the accounts ids in one query.
 func (s *Service) loadUsers(ctx context.Context, ids ...int64) (*userSet, error) {
-	seen := make(map[int64]bool, len(ids))
-	uniq := ids[:0:0]
-	for _, id := range ids {
-		if id != 0 && !seen[id] {
-			seen[id] = true
-			uniq = append(uniq, id)
+	uniq := make([]int64, 0, len(ids))
+	if len(ids) <= 16 {
+		// A handful (a message's sender and peer): a scan beats a map.
+		for _, id := range ids {
+			if id != 0 && !slices.Contains(uniq, id) {
+				uniq = append(uniq, id)
+			}
+		}
+	} else {
+		seen := make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			if id != 0 && !seen[id] {
+				seen[id] = true
+				uniq = append(uniq, id)
+			}
 		}
 	}
 	found, err := s.st.Users().GetMany(ctx, uniq)

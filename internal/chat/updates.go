@@ -8,6 +8,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/buttonflow/buttonflow/internal/store"
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // differenceLimit is the most log entries one updates.getDifference returns;
@@ -16,11 +17,7 @@ const differenceLimit = 1000
 
 // encodeTL serializes a TL object of the newest layer.
 func encodeTL(e bin.Encoder) ([]byte, error) {
-	var b bin.Buffer
-	if err := e.Encode(&b); err != nil {
-		return nil, fmt.Errorf("encode %T: %w", e, err)
-	}
-	return b.Raw(), nil
+	return tlenc.Encode(e)
 }
 
 // decodeMessage reads a stored message body (a message or a service message).

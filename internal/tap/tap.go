@@ -12,6 +12,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/buttonflow/buttonflow/internal/chat"
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // Func receives the updates pushed to a watched account. It runs on the
@@ -40,13 +41,16 @@ func (p *Pusher) PushUser(ctx context.Context, userID int64, except chat.Session
 		// Watchers get their own copy: gotd's encoders set flags on the
 		// objects they encode, so sharing them with the MTProto push would
 		// race.
-		var b bin.Buffer
-		if err := u.Encode(&b); err != nil {
-			return fmt.Errorf("tap: encode %T: %w", u, err)
+		raw, err := tlenc.Encode(u)
+		if err != nil {
+			return fmt.Errorf("tap: %w", err)
 		}
-		raw := b.Raw()
-		for _, w := range ws {
-			c, err := tg.DecodeUpdates(&bin.Buffer{Buf: append([]byte(nil), raw...)})
+		for i, w := range ws {
+			own := raw // the first watcher decodes raw itself, the others copies
+			if i > 0 {
+				own = append([]byte(nil), raw...)
+			}
+			c, err := tg.DecodeUpdates(&bin.Buffer{Buf: own})
 			if err != nil {
 				return fmt.Errorf("tap: copy %T: %w", u, err)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/gotd/td/proto"
 
 	"github.com/buttonflow/buttonflow/internal/mtproto/session"
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // inMsg is a decrypted client message.
@@ -298,9 +299,9 @@ func (srv *Server) destroyAuthKey(ctx context.Context, c *conn, s *Session) erro
 
 // encode serializes a TL object; encoding our own well-formed objects cannot fail.
 func encode(obj bin.Encoder) []byte {
-	b := &bin.Buffer{}
-	if err := obj.Encode(b); err != nil {
-		panic(fmt.Sprintf("server: encode %T: %v", obj, err))
+	b, err := tlenc.Encode(obj)
+	if err != nil {
+		panic(fmt.Sprintf("server: %v", err))
 	}
-	return b.Raw()
+	return b
 }

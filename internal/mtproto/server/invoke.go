@@ -17,6 +17,7 @@ import (
 	"github.com/buttonflow/buttonflow/internal/layer"
 	"github.com/buttonflow/buttonflow/internal/rpc"
 	"github.com/buttonflow/buttonflow/internal/store"
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // Results larger than this are sent gzip_packed.
@@ -155,11 +156,10 @@ func (srv *Server) encodeResult(req *rpc.Request, res bin.Encoder) ([]byte, erro
 	if res == nil {
 		return nil, errors.New("handler returned no result")
 	}
-	b := &bin.Buffer{}
-	if err := res.Encode(b); err != nil {
-		return nil, fmt.Errorf("encode %T: %w", res, err)
+	out, err := tlenc.Encode(res)
+	if err != nil {
+		return nil, err
 	}
-	out := b.Raw()
 	if req.Session.Layer != layer.Latest {
 		var err error
 		if out, err = srv.layers.DownResult(req.Session.Layer, req.ID, out); err != nil {

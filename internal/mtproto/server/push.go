@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
 
 	"github.com/buttonflow/buttonflow/internal/layer"
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // Push sends an unsolicited Updates object to every live connection, not
@@ -35,11 +35,10 @@ func (srv *Server) pushTo(ctx context.Context, sessions []*Session, u tg.Updates
 	if len(sessions) == 0 {
 		return 0, nil // nobody to encode it for (a bot on the HTTP Bot API only)
 	}
-	b := &bin.Buffer{}
-	if err := u.Encode(b); err != nil {
-		return 0, fmt.Errorf("push: encode %T: %w", u, err)
+	latest, err := tlenc.Encode(u)
+	if err != nil {
+		return 0, fmt.Errorf("push: %w", err)
 	}
-	latest := b.Raw()
 	byLayer := map[int][]byte{layer.Latest: latest}
 	reached := 0
 	for _, s := range sessions {

@@ -117,13 +117,12 @@ func (s *Session) frame(now time.Time, msgs []outMsg) (msgID int64, seqNo int32,
 	defer s.mu.Unlock()
 	var list []proto.Message
 	if len(s.pendingAcks) > 0 {
-		ack := &bin.Buffer{}
-		_ = (&mt.MsgsAck{MsgIDs: s.pendingAcks}).Encode(ack)
+		ack := encode(&mt.MsgsAck{MsgIDs: s.pendingAcks})
 		s.pendingAcks = nil
 		s.acksHeld = false
 		list = append(list, proto.Message{
 			ID: s.outbox.NextID(now, false), SeqNo: int(s.outbox.NextSeqNo(false)),
-			Bytes: ack.Len(), Body: ack.Raw(),
+			Bytes: len(ack), Body: ack,
 		})
 	}
 	for _, m := range msgs {
