@@ -59,7 +59,10 @@ func parseParams(r *http.Request) (*params, error) {
 		if err := json.Unmarshal(body, &p.values); err != nil {
 			return nil, fmt.Errorf("can't parse JSON object: %w", err)
 		}
-	case "application/x-www-form-urlencoded", "":
+	case "":
+		// No Content-Type: the body is not parameters (as net/http's
+		// ParseForm has it); the query string still is.
+	case "application/x-www-form-urlencoded":
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			return nil, fmt.Errorf("read body: %w", err)

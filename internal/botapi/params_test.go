@@ -66,3 +66,30 @@ func urlEscape(s string) string {
 	r := strings.NewReplacer(`"`, "%22", "{", "%7B", "}", "%7D", "[", "%5B", "]", "%5D", ":", "%3A", ",", "%2C")
 	return r.Replace(s)
 }
+
+func TestParamsContentTypes(t *testing.T) {
+	// A charset parameter still means a form; the body wins over the query.
+	r := withType(httptest.NewRequest(http.MethodPost, "/?chat_id=1&text=q", strings.NewReader("chat_id=42")),
+		"application/x-www-form-urlencoded; charset=utf-8")
+	p, err := parseParams(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := p.int64("chat_id"); id != 42 || p.strs["text"] != "q" {
+		t.Fatalf("form with a charset: %+v", p.strs)
+	}
+	// Without a Content-Type the body is not read, as net/http's ParseForm has it.
+	p, err = parseParams(httptest.NewRequest(http.MethodPost, "/?chat_id=7", strings.NewReader("chat_id=42")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := p.int64("chat_id"); id != 7 {
+		t.Fatalf("no Content-Type: chat_id %d", id)
+	}
+	if _, err := parseParams(withType(httptest.NewRequest(http.MethodPost, "/", strings.NewReader("a=%zz")), "application/x-www-form-urlencoded")); err == nil {
+		t.Error("a broken form was accepted")
+	}
+	if _, err := parseParams(withType(httptest.NewRequest(http.MethodPost, "/", strings.NewReader("x")), "text/plain")); err == nil {
+		t.Error("a text/plain body was accepted")
+	}
+}
