@@ -113,6 +113,10 @@ type Route struct {
 	// Slow methods may wait long (a callback answer waits for the bot): the
 	// session acks them at once and runs them outside the connection's read loop.
 	Slow bool
+	// Lazy methods have results their callers rarely wait for (a bot's
+	// setBotCallbackAnswer): the session may hold the result briefly, so
+	// that it shares a frame with the next message to the client.
+	Lazy bool
 }
 
 // Option changes how a method is registered.
@@ -123,6 +127,9 @@ func Public() Option { return func(r *Route) { r.Public = true } }
 
 // Slow marks a method as one that may wait long.
 func Slow() Option { return func(r *Route) { r.Slow = true } }
+
+// Lazy marks a method whose result may wait briefly for company.
+func Lazy() Option { return func(r *Route) { r.Lazy = true } }
 
 // Mux routes requests by TL constructor id.
 type Mux struct {

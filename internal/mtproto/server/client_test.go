@@ -109,6 +109,9 @@ func newFixture(t *testing.T, tune ...func(*Options)) *fixture {
 		}
 		return &tg.CDNConfig{}, nil
 	}), rpc.Public(), rpc.Slow())
+	mux.Handle(tg.HelpGetPremiumPromoRequestTypeID, rpc.HandlerFunc(func(context.Context, *rpc.Request) (bin.Encoder, error) {
+		return &tg.BoolTrue{}, nil
+	}), rpc.Public(), rpc.Lazy())
 	mux.Handle(tg.HelpGetAppConfigRequestTypeID, rpc.HandlerFunc(func(context.Context, *rpc.Request) (bin.Encoder, error) {
 		big := make([]byte, bigResultSize)
 		for i := range big {

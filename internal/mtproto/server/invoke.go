@@ -96,7 +96,8 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 	s.mu.Lock()
 	s.inbox.SetRunning(msgID)
 	s.mu.Unlock()
-	if route := srv.opts.Mux.Lookup(req.ID); route != nil && route.Async != nil {
+	route := srv.opts.Mux.Lookup(req.ID)
+	if route != nil && route.Async != nil {
 		// The handler's checks run here and its answer is delivered
 		// whenever it comes, with no goroutine waiting for it. The ack goes
 		// with the answer when that comes soon, else on its own.
@@ -118,6 +119,13 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 		}()
 		return nil
 	}
+	if route != nil && route.Lazy {
+		// Its result waits (with the pending acks, up to AckDelay) for the
+		// next message to the client, and shares its frame.
+		res, rpcErr, internal := srv.opts.Mux.Serve(ctx, req)
+		srv.holdResult(s, c, srv.resultMsg(req, res, rpcErr, internal))
+		return nil
+	}
 	srv.serveRPC(ctx, s, req)
 	return nil
 }
@@ -131,6 +139,12 @@ func (srv *Server) serveRPC(ctx context.Context, s *Session, req *rpc.Request) {
 // reply encodes the outcome of req in the client's layer and delivers it as
 // the rpc_result.
 func (srv *Server) reply(ctx context.Context, s *Session, req *rpc.Request, res bin.Encoder, rpcErr *tgerr.Error, internal error) {
+	srv.deliver(ctx, s, srv.resultMsg(req, res, rpcErr, internal))
+}
+
+// resultMsg encodes the outcome of req in the client's layer as its
+// rpc_result.
+func (srv *Server) resultMsg(req *rpc.Request, res bin.Encoder, rpcErr *tgerr.Error, internal error) outMsg {
 	if internal != nil {
 		name, _ := srv.layers.MethodName(req.ID)
 		srv.log.Error("rpc failed", "method", name, "err", internal)
@@ -148,7 +162,7 @@ func (srv *Server) reply(ctx context.Context, s *Session, req *rpc.Request, res 
 		result = encode(&mt.RPCError{ErrorCode: rpcErr.Code, ErrorMessage: rpcErr.Message})
 	}
 	body := encode(&proto.Result{RequestMessageID: req.MsgID, Result: result})
-	srv.deliver(ctx, s, outMsg{body: body, content: true, response: true, reqMsgID: req.MsgID})
+	return outMsg{body: body, content: true, response: true, reqMsgID: req.MsgID}
 }
 
 // encodeResult serializes a handler's result in the client's layer, gzip_packed when large.

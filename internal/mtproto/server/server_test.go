@@ -215,6 +215,62 @@ func TestSlowAnswerCarriesItsAck(t *testing.T) {
 	oneFrame(delay * 2 / 3)
 }
 
+// TestLazyResultRidesWithTheNextMessage: a lazy method's result waits for
+// the next message to the client and shares its frame; with nothing else to
+// send it goes out on its own after AckDelay, with its ack.
+func TestLazyResultRidesWithTheNextMessage(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	f := newFixture(t, func(o *Options) { o.AckDelay = delay })
+	c := f.newClient(0)
+	c.ready()
+	results := func(msgs []received) map[int64]bool {
+		out := map[int64]bool{}
+		for _, m := range msgs {
+			if m.typ == proto.ResultTypeID {
+				var r proto.Result
+				if err := r.Decode(&bin.Buffer{Buf: m.body}); err != nil {
+					t.Fatal(err)
+				}
+				out[r.RequestMessageID] = true
+			}
+		}
+		return out
+	}
+
+	// Alone: one frame after the delay, with the ack and the result.
+	start := time.Now()
+	lazy := c.call(&tg.HelpGetPremiumPromoRequest{})
+	msgs, err := c.recvFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < delay/2 {
+		t.Fatalf("the lazy result came after %v, not held", waited)
+	}
+	acked := false
+	for _, m := range msgs {
+		acked = acked || m.typ == mt.MsgsAckTypeID && containsID(decodeAs[mt.MsgsAck](t, m.body).MsgIDs, lazy)
+	}
+	if !acked || !results(msgs)[lazy] {
+		t.Fatalf("the held frame holds %v, want the ack and the result of %d", typesOf(msgs), lazy)
+	}
+
+	// With company: the next answer carries it, long before the delay.
+	start = time.Now()
+	lazy = c.call(&tg.HelpGetPremiumPromoRequest{})
+	fast := c.call(&tg.HelpGetNearestDCRequest{})
+	msgs, err = c.recvFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := results(msgs); !got[lazy] || !got[fast] {
+		t.Fatalf("the frame holds %v, want both results", typesOf(msgs))
+	}
+	if waited := time.Since(start); waited >= delay {
+		t.Fatalf("the results came after %v", waited)
+	}
+}
+
 // TestSlowRequestResentWhileWaitingRunsOnce: a client that resends a slow
 // request (a callback query waiting for its bot) before the answer comes must
 // not make the server run it twice; the one answer still arrives.

@@ -29,11 +29,12 @@ type Session struct {
 	announced   bool // new_session_created sent
 	pendingAcks []int64
 	// acksHeld says a slow request's ack waits (at most Options.AckDelay) for its
-	// answer to carry it; ackHold numbers the holds, so that the timer of
-	// a hold that an outgoing message already ended does not cut a later
-	// one short.
+	// answer to carry it, and held results (of lazy methods) wait with
+	// it; ackHold numbers the holds, so that the timer of a hold that an
+	// outgoing message already ended does not cut a later one short.
 	acksHeld bool
 	ackHold  uint64
+	held     []outMsg
 	conns    []*conn
 	lastSeen time.Time
 }
@@ -110,11 +111,17 @@ type outMsg struct {
 	resend   *session.OutMsg
 }
 
-// frame numbers msgs (with pending acks in front) and builds the plaintext
-// to encrypt: one message, or a msg_container of several.
+// frame numbers msgs (with pending acks and held results in front) and
+// builds the plaintext to encrypt: one message, or a msg_container of
+// several; body is nil when there is nothing to send.
 func (s *Session) frame(now time.Time, msgs []outMsg) (msgID int64, seqNo int32, body bin.Encoder) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.held) > 0 {
+		msgs = append(s.held, msgs...)
+		s.held = nil
+		s.acksHeld = false
+	}
 	var list []proto.Message
 	if len(s.pendingAcks) > 0 {
 		ack := encode(&mt.MsgsAck{MsgIDs: s.pendingAcks})
@@ -141,7 +148,10 @@ func (s *Session) frame(now time.Time, msgs []outMsg) (msgID int64, seqNo int32,
 		}
 		list = append(list, proto.Message{ID: id, SeqNo: int(seq), Bytes: len(m.body), Body: m.body})
 	}
-	if len(list) == 1 {
+	switch len(list) {
+	case 0:
+		return 0, 0, nil
+	case 1:
 		m := list[0]
 		return m.ID, int32(m.SeqNo), rawBody(m.Body)
 	}
@@ -157,6 +167,9 @@ func (r rawBody) Encode(b *bin.Buffer) error { b.Put(r); return nil }
 func (srv *Server) send(ctx context.Context, s *Session, c *conn, msgs ...outMsg) error {
 	now := srv.now()
 	msgID, seqNo, body := s.frame(now, msgs)
+	if body == nil {
+		return nil // what was pending went out in another frame
+	}
 	return srv.write(ctx, s, c, msgID, seqNo, body)
 }
 
@@ -180,11 +193,11 @@ func (srv *Server) write(ctx context.Context, s *Session, c *conn, msgID int64, 
 	return nil
 }
 
-// flushAcks sends pending acknowledgments on their own, unless they are
-// held for a slow request's answer.
+// flushAcks sends pending acknowledgments (and held results) on their own,
+// unless they are held for a slow request's answer.
 func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
 	s.mu.Lock()
-	skip := len(s.pendingAcks) == 0 || s.acksHeld
+	skip := (len(s.pendingAcks) == 0 && len(s.held) == 0) || s.acksHeld
 	s.mu.Unlock()
 	if skip {
 		return nil
@@ -192,10 +205,24 @@ func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
 	return srv.send(ctx, s, c)
 }
 
+// holdResult holds the result of a lazy method with the pending acks: they
+// go out with the next message to the client, or on their own after
+// Options.AckDelay.
+func (srv *Server) holdResult(s *Session, c *conn, m outMsg) {
+	srv.hold(s, c, &m)
+}
+
 // holdAcks lets the pending acks wait up to Options.AckDelay for an outgoing
 // message to ride with; then they go out on their own.
-func (srv *Server) holdAcks(s *Session, c *conn) {
+func (srv *Server) holdAcks(s *Session, c *conn) { srv.hold(s, c, nil) }
+
+// hold starts a hold (unless one runs) and adds result to it, in one step:
+// a frame sent in between cannot end the hold before the result joins it.
+func (srv *Server) hold(s *Session, c *conn, result *outMsg) {
 	s.mu.Lock()
+	if result != nil {
+		s.held = append(s.held, *result)
+	}
 	held := s.acksHeld
 	s.acksHeld = true
 	if !held {
@@ -219,7 +246,12 @@ func (srv *Server) holdAcks(s *Session, c *conn) {
 		if srv.life.Err() != nil {
 			return
 		}
-		if err := srv.flushAcks(srv.life, s, c); err != nil {
+		// The newest connection, as deliver does: the client may have moved.
+		target := c
+		if live := s.liveConns(false); len(live) > 0 {
+			target = live[len(live)-1]
+		}
+		if err := srv.flushAcks(srv.life, s, target); err != nil {
 			srv.log.Debug("send held acks", "err", err)
 		}
 	})

@@ -99,7 +99,9 @@ func Register(mux *rpc.Mux, svc *chat.Service) {
 			})
 		}
 	})
-	mux.Handle(tg.MessagesSetBotCallbackAnswerRequestTypeID, rpc.BotsOnly(handle(svc.SetBotCallbackAnswer)))
+	// A bot's answer goes to the user at once; its own boolTrue may wait a
+	// moment to ride with the bot's next update.
+	mux.Handle(tg.MessagesSetBotCallbackAnswerRequestTypeID, rpc.BotsOnly(handle(svc.SetBotCallbackAnswer)), rpc.Lazy())
 
 	// Inline mode.
 	mux.Handle(tg.MessagesGetInlineBotResultsRequestTypeID, rpc.UsersOnly(handle(svc.GetInlineBotResults)), rpc.Slow())
