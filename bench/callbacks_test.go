@@ -490,7 +490,9 @@ func checkAnswer(res []byte) error {
 // (unlabelled: GC workers, timers), the process's allocations per round
 // trip, and others-cores: the CPU other processes used meanwhile, in cores
 // (the noise). Loopback TCP's kernel work is charged to the side whose
-// write() carries it.
+// write() carries it. With -server-process the server runs as the
+// buttonflow serve binary: its CPU is read from /proc (collector included),
+// the benchmark process's is the clients', and there is no profile split.
 func BenchmarkCallbackRoundTrip(b *testing.B) {
 	w := startCallbackWorld(b, *callbackUsers, *callbackBots, 0, true, !*serverProcess)
 	defer w.close()
