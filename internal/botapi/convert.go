@@ -8,6 +8,8 @@ import (
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
+
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // channelIDShift turns a channel id into a Bot API chat id: -100xxxxxxxxxx.
@@ -336,11 +338,11 @@ func (e *entities) entitiesOf(in []tg.MessageEntityClass) []MessageEntity {
 // inlineMessageID is the Bot API's inline_message_id: the TL serialization
 // of the InputBotInlineMessageID, base64url without padding, as Telegram's.
 func inlineMessageID(id tg.InputBotInlineMessageIDClass) string {
-	var b bin.Buffer
-	if err := id.Encode(&b); err != nil {
+	b, err := tlenc.Encode(id)
+	if err != nil {
 		return ""
 	}
-	return base64.RawURLEncoding.EncodeToString(b.Raw())
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // parseInlineMessageID reads an inline_message_id.

@@ -38,9 +38,10 @@
 package buttons
 
 import (
-	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // ChatKind is the kind of chat a message is sent to.
@@ -183,11 +184,11 @@ func Validate(m tg.ReplyMarkupClass, c Context) (tg.ReplyMarkupClass, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b bin.Buffer
-	if err := out.Encode(&b); err != nil {
+	b, err := tlenc.Encode(out)
+	if err != nil {
 		return nil, ErrReplyMarkupInvalid
 	}
-	if b.Len() > MaxEncodedSize {
+	if len(b) > MaxEncodedSize {
 		return nil, ErrReplyMarkupTooLong
 	}
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/buttonflow/buttonflow/internal/store"
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // channelChange is what a write to a channel's box produced: the updates
@@ -28,7 +29,7 @@ func logChannel(tx store.Tx, channelID int64, ptsCount, now int, u tg.UpdateClas
 		return err
 	}
 	setPts(ch.Pts + ptsCount)
-	body, err := encodeTL(u)
+	body, err := tlenc.Encode(u)
 	if err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func (s *Service) sendChannel(ctx context.Context, sess Session, o *outgoing) (t
 				m.Post, m.FromID = true, nil
 			}
 		}
-		body, err := encodeTL(msg)
+		body, err := tlenc.Encode(msg)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/buttonflow/buttonflow/internal/store"
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // userEditWindow is how long a user may edit a sent message (bots have no limit).
@@ -37,7 +38,7 @@ func (e *edit) apply(msg *tg.Message, old []byte) (bool, error) {
 		}
 	}
 	msg.Flags, msg.Flags2 = 0, 0
-	same, err := encodeTL(msg)
+	same, err := tlenc.Encode(msg)
 	if err != nil {
 		return false, err
 	}
@@ -63,7 +64,7 @@ func editCopies(tx store.Tx, ob *outbox, copies []*store.Message, e *edit, now i
 		}
 		changed = true
 		msg.EditDate = now
-		if c.Body, err = encodeTL(msg); err != nil {
+		if c.Body, err = tlenc.Encode(msg); err != nil {
 			return err
 		}
 		if err := tx.PutMessage(c); err != nil {
@@ -101,7 +102,7 @@ func editChannelMessage(tx store.Tx, channelID int64, id int, e *edit, now int, 
 		return nil, ErrMessageNotModified
 	}
 	msg.EditDate = now
-	if rec.Body, err = encodeTL(msg); err != nil {
+	if rec.Body, err = tlenc.Encode(msg); err != nil {
 		return nil, err
 	}
 	if err := tx.PutChannelMessage(rec); err != nil {

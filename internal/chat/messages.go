@@ -11,6 +11,7 @@ import (
 
 	"github.com/buttonflow/buttonflow/internal/buttons"
 	"github.com/buttonflow/buttonflow/internal/store"
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // maxMessageLength is Telegram's limit on a text message, in UTF-8 characters.
@@ -232,7 +233,7 @@ func (s *Service) putCopy(tx store.Tx, ob *outbox, o *outgoing, owner int64, ref
 		}
 		m.Mentioned = !out && contains(o.mentions, owner)
 	}
-	body, err := encodeTL(msg)
+	body, err := tlenc.Encode(msg)
 	if err != nil {
 		return err
 	}

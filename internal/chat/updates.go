@@ -15,11 +15,6 @@ import (
 // a longer gap is answered with updates.differenceSlice.
 const differenceLimit = 1000
 
-// encodeTL serializes a TL object of the newest layer.
-func encodeTL(e bin.Encoder) ([]byte, error) {
-	return tlenc.Encode(e)
-}
-
 // decodeMessage reads a stored message body (a message or a service message).
 func decodeMessage(body []byte) (tg.MessageClass, error) {
 	m, err := tg.DecodeMessage(&bin.Buffer{Buf: body})
@@ -56,7 +51,7 @@ func (o *outbox) add(owner int64, ptsCount int, u tg.UpdateClass, setPts func(pt
 		return err
 	}
 	setPts(st.Pts + ptsCount)
-	body, err := encodeTL(u)
+	body, err := tlenc.Encode(u)
 	if err != nil {
 		return err
 	}

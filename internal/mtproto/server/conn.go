@@ -14,6 +14,7 @@ import (
 
 	"github.com/buttonflow/buttonflow/internal/mtproto/keyexchange"
 	"github.com/buttonflow/buttonflow/internal/mtproto/transport"
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // Transport error codes, sent as a bare negative int32 frame.
@@ -119,11 +120,11 @@ func (c *conn) handleUnencrypted(ctx context.Context, buf *bin.Buffer) error {
 	}
 	if reply != nil {
 		out := proto.UnencryptedMessage{MessageID: c.srv.unencryptedMsgID(), MessageData: reply}
-		b := &bin.Buffer{}
-		if err := out.Encode(b); err != nil {
-			return fmt.Errorf("encode exchange reply: %w", err)
+		b, err := tlenc.Encode(&out)
+		if err != nil {
+			return fmt.Errorf("exchange reply: %w", err)
 		}
-		if err := c.tc.WriteFrame(ctx, b.Raw()); err != nil {
+		if err := c.tc.WriteFrame(ctx, b); err != nil {
 			return fmt.Errorf("write exchange reply: %w", err)
 		}
 	}
