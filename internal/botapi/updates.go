@@ -125,11 +125,11 @@ func (b *bot) loadMessage(ctx context.Context, peer tg.PeerClass, id int) *Messa
 		users []tg.UserClass
 		chats []tg.ChatClass
 	)
-	ids := []tg.InputMessageClass{&tg.InputMessageID{ID: id}}
 	if ch, ok := peer.(*tg.PeerChannel); ok {
 		in := svc.InputPeer(b.id, ch).(*tg.InputPeerChannel)
 		res, err := svc.GetChannelMessages(ctx, b.sess, &tg.ChannelsGetMessagesRequest{
-			Channel: &tg.InputChannel{ChannelID: in.ChannelID, AccessHash: in.AccessHash}, ID: ids})
+			Channel: &tg.InputChannel{ChannelID: in.ChannelID, AccessHash: in.AccessHash},
+			ID:      []tg.InputMessageClass{&tg.InputMessageID{ID: id}}})
 		if err != nil {
 			return nil
 		}
