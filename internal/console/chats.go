@@ -176,16 +176,24 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, sess chat.Session)
 		s.fail(w, r, err)
 		return
 	}
+	s.sendWith(w, r, func(rid int64) (tg.UpdatesClass, error) {
+		call := &tg.MessagesSendMessageRequest{Peer: peer, Message: req.Text, RandomID: rid}
+		if rt, ok := replyTo(req.ReplyTo); ok {
+			call.SetReplyTo(rt)
+		}
+		return s.svc.SendMessage(r.Context(), sess, call)
+	})
+}
+
+// sendWith calls send with a fresh random_id and answers with the message
+// it sent.
+func (s *Server) sendWith(w http.ResponseWriter, r *http.Request, send func(randomID int64) (tg.UpdatesClass, error)) {
 	rid, err := s.randomID()
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	call := &tg.MessagesSendMessageRequest{Peer: peer, Message: req.Text, RandomID: rid}
-	if rt, ok := replyTo(req.ReplyTo); ok {
-		call.SetReplyTo(rt)
-	}
-	u, err := s.svc.SendMessage(r.Context(), sess, call)
+	u, err := send(rid)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -249,21 +257,13 @@ func (s *Server) sendMedia(w http.ResponseWriter, r *http.Request, sess chat.Ses
 		s.fail(w, r, chat.ErrMediaInvalid)
 		return
 	}
-	rid, err := s.randomID()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	call := &tg.MessagesSendMediaRequest{Peer: peer, Media: in, RandomID: rid}
-	if rt, ok := replyTo(req.ReplyTo); ok {
-		call.SetReplyTo(rt)
-	}
-	u, err := s.svc.SendMedia(r.Context(), sess, call)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sent(w, u)
+	s.sendWith(w, r, func(rid int64) (tg.UpdatesClass, error) {
+		call := &tg.MessagesSendMediaRequest{Peer: peer, Media: in, RandomID: rid}
+		if rt, ok := replyTo(req.ReplyTo); ok {
+			call.SetReplyTo(rt)
+		}
+		return s.svc.SendMedia(r.Context(), sess, call)
+	})
 }
 
 type startRequest struct {
