@@ -60,6 +60,21 @@ type liveClient struct {
 	stop    func()
 }
 
+// passwordProof is the SRP proof of pw for the account's current 2FA
+// password, as a client computes it for a password check.
+func (lc *liveClient) passwordProof(ctx context.Context, pw string) *tg.InputCheckPasswordSRP {
+	lc.t.Helper()
+	p, err := lc.api.AccountGetPassword(ctx)
+	if err != nil {
+		lc.t.Fatal(err)
+	}
+	a, err := auth.PasswordHash([]byte(pw), p.SRPID, p.SRPB, p.SecureRandom, p.CurrentAlgo)
+	if err != nil {
+		lc.t.Fatal(err)
+	}
+	return a
+}
+
 // connect starts a gotd client on storage and runs login on it before
 // handing it over; login may be nil for a saved session.
 func (s *testServer) connect(storage session.Storage, login func(ctx context.Context, c *telegram.Client) error) (*liveClient, error) {

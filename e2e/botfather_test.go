@@ -216,17 +216,7 @@ func TestBotFather(t *testing.T) {
 	if err := alice.client.Auth().UpdatePassword(ctx, "hunter2", auth.UpdatePasswordOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	proof := func(pw string) *tg.InputCheckPasswordSRP {
-		p, err := alice.api.AccountGetPassword(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := auth.PasswordHash([]byte(pw), p.SRPID, p.SRPB, p.SecureRandom, p.CurrentAlgo)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
+	proof := func(pw string) *tg.InputCheckPasswordSRP { return alice.passwordProof(ctx, pw) }
 	_, err = bf.press(confirm, "Yes, transfer @tetris_test_bot", proof("hunter3"))
 	wantRPCError(t, err, "PASSWORD_HASH_INVALID")
 	if owner := srv.botOwner("tetris_test_bot"); owner != alice.self.ID {

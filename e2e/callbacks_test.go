@@ -165,17 +165,7 @@ func TestCallbackQueries(t *testing.T) {
 	if err := user.client.Auth().UpdatePassword(ctx, "s3cret", auth.UpdatePasswordOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	proof := func(pw string) *tg.InputCheckPasswordSRP {
-		p, err := user.api.AccountGetPassword(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := auth.PasswordHash([]byte(pw), p.SRPID, p.SRPB, p.SecureRandom, p.CurrentAlgo)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
+	proof := func(pw string) *tg.InputCheckPasswordSRP { return user.passwordProof(ctx, pw) }
 	before := len(cb.queries)
 	_, err = press("secret", proof("wrong"))
 	wantRPCError(t, err, "PASSWORD_HASH_INVALID")

@@ -105,16 +105,8 @@ func TestTwoFactorLogin(t *testing.T) {
 	if err != nil {
 		t.Fatalf("flow with password: %v", err)
 	}
-	p, err := lc2.api.AccountGetPassword(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer, err := auth.PasswordHash([]byte(password), p.SRPID, p.SRPB, p.SecureRandom, p.CurrentAlgo)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := lc2.api.AccountUpdatePasswordSettings(ctx, &tg.AccountUpdatePasswordSettingsRequest{
-		Password: answer, NewSettings: tg.AccountPasswordInputSettings{NewAlgo: &tg.PasswordKdfAlgoUnknown{}},
+		Password: lc2.passwordProof(ctx, password), NewSettings: tg.AccountPasswordInputSettings{NewAlgo: &tg.PasswordKdfAlgoUnknown{}},
 	}); err != nil {
 		t.Fatalf("remove password: %v", err)
 	}
