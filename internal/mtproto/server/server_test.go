@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"strings"
 	"testing"
 	"time"
 
@@ -517,6 +518,53 @@ func TestPushReachesEveryLiveConnectionOfTheSession(t *testing.T) {
 			t.Fatalf("pushed %+v seq %d", got, m.seq)
 		}
 	}
+}
+
+// A push is written under the caller's context, often another connection's
+// request (a user's press pushed to its bot). When that context ends while
+// the frame is being written, the frame must still go out whole and the
+// target connection stay open.
+func TestPushOutlivesItsCallersContext(t *testing.T) {
+	f := newFixture(t)
+	a := f.newClient(0)
+	a.ready()
+	// The client stops reading: big pushes fill the socket buffers until
+	// one blocks in the write.
+	big := strings.Repeat("a", 1<<20)
+	var pushed []int
+	var blockedCancel context.CancelFunc
+	for i := 0; blockedCancel == nil; i++ {
+		if i == 200 {
+			t.Fatal("200 MiB of pushes never blocked")
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := f.srv.Push(ctx, a.key.IntID(), &tg.UpdateShortMessage{ID: i + 1, Message: big, Date: 1700000000})
+			done <- err
+		}()
+		pushed = append(pushed, i+1)
+		select {
+		case err := <-done:
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(300 * time.Millisecond):
+			blockedCancel = cancel // this push is stuck in its write
+		}
+	}
+	blockedCancel()
+	time.Sleep(50 * time.Millisecond)
+	// Every push arrives whole, the one in flight when its context ended too.
+	for _, want := range pushed {
+		m, _ := a.expect(tg.UpdateShortMessageTypeID)
+		if got := decodeAs[tg.UpdateShortMessage](t, m.body); got.ID != want || len(got.Message) != len(big) {
+			t.Fatalf("push %d arrived as id %d with %d bytes", want, got.ID, len(got.Message))
+		}
+	}
+	// And the connection still serves requests.
+	a.result(a.call(&tg.HelpGetNearestDCRequest{}))
 }
 
 func TestLargeResultIsGzipPackedAndResendReqWorks(t *testing.T) {

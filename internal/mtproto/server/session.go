@@ -173,7 +173,15 @@ func (srv *Server) send(ctx context.Context, s *Session, c *conn, msgs ...outMsg
 	return srv.write(ctx, s, c, msgID, seqNo, body)
 }
 
+// write encrypts one frame for s and writes it on c, unless ctx has ended.
+// Once begun, the write is bounded by the transport's write timeout and by
+// c's life, not by ctx: ctx is often another connection's request (a user's
+// press pushed to its bot), whose end must not cut the frame off half-way
+// and close c.
 func (srv *Server) write(ctx context.Context, s *Session, c *conn, msgID int64, seqNo int32, body bin.Encoder) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
 	buf := bufPool.Get().(*bin.Buffer)
 	defer putBuf(buf)
 	data := crypto.EncryptedMessageData{
@@ -186,7 +194,7 @@ func (srv *Server) write(ctx context.Context, s *Session, c *conn, msgID int64, 
 	if err := srv.cipher.Encrypt(s.key.key, data, buf); err != nil {
 		return fmt.Errorf("encrypt: %w", err)
 	}
-	if err := c.tc.WriteFrame(ctx, buf.Raw()); err != nil {
+	if err := c.tc.WriteFrame(context.Background(), buf.Raw()); err != nil {
 		c.close()
 		return fmt.Errorf("write: %w", err)
 	}
