@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -32,6 +33,39 @@ func TestKeyWithoutDataFolderFails(t *testing.T) {
 func TestUnknownCommand(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run([]string{"fly"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), `unknown command "fly"`) {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+func TestGCTarget(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		gogc    string
+		want    int
+		applies bool
+	}{
+		{nil, "", defaultGCPercent, true}, // serve's default
+		{nil, "150", 0, false},            // GOGC chose
+		{nil, "off", 0, false},            // GOGC chose
+		{[]string{"--gc-percent", "250"}, "", 250, true},
+		{[]string{"--gc-percent", "250"}, "off", 250, true}, // the flag wins
+	} {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		percent := fs.Int("gc-percent", defaultGCPercent, "")
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		got, applies := gcTarget(fs, *percent, tc.gogc)
+		if got != tc.want || applies != tc.applies {
+			t.Errorf("args %v GOGC %q: got %d, %v; want %d, %v", tc.args, tc.gogc, got, applies, tc.want, tc.applies)
+		}
+	}
+}
+
+func TestServeRefusesAGCPercentBelowOne(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run([]string{"serve", "--data", t.TempDir(), "--gc-percent", "0"}, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "--gc-percent: 0: want a percentage of at least 1") {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
 }
