@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gotd/td/bin"
-	"github.com/gotd/td/crypto"
 	"github.com/gotd/td/mt"
 	"github.com/gotd/td/proto"
 
@@ -184,14 +183,7 @@ func (srv *Server) write(ctx context.Context, s *Session, c *conn, msgID int64, 
 	}
 	buf := bufPool.Get().(*bin.Buffer)
 	defer putBuf(buf)
-	data := crypto.EncryptedMessageData{
-		Salt:      srv.salts.Current(s.key.id, srv.now()),
-		SessionID: s.id,
-		MessageID: msgID,
-		SeqNo:     seqNo,
-		Message:   body,
-	}
-	if err := srv.cipher.Encrypt(s.key.key, data, buf); err != nil {
+	if err := sealMessage(s.key.key, srv.salts.Current(s.key.id, srv.now()), s.id, msgID, seqNo, body, buf); err != nil {
 		return fmt.Errorf("encrypt: %w", err)
 	}
 	if err := c.tc.WriteFrame(context.Background(), buf.Raw()); err != nil {
