@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -126,6 +127,7 @@ type cbBot struct {
 type cbWorld struct {
 	// Exactly one of app (in process) and proc (its own process) is set.
 	app         *app.App
+	gcPercent   int // the process's collector target before app started
 	proc        *serverProc
 	mtprotoAddr string
 	httpAddr    string
@@ -160,6 +162,7 @@ func (w *cbWorld) close() {
 	w.acker.close()
 	if w.app != nil {
 		_ = w.app.Close()
+		debug.SetGCPercent(w.gcPercent)
 	}
 	if w.proc != nil {
 		_ = w.proc.close()
@@ -245,6 +248,9 @@ func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Du
 	b.Logf("seeded in %v", time.Since(setupStart))
 	w := &cbWorld{acker: newRawAcker(50 * time.Millisecond), failed: make(chan struct{})}
 	if inProcess {
+		// The collector target buttonflow serve sets for its process; here
+		// the process holds the clients too.
+		w.gcPercent = debug.SetGCPercent(app.DefaultGCPercent)
 		var err error
 		pprof.Do(context.Background(), pprof.Labels("side", "server"), func(ctx context.Context) {
 			w.app, err = app.Start(ctx, app.Config{
@@ -568,8 +574,11 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 	busy0, busyOK := machineBusy()
 	cpu0 := cpuTime(b)
 	var srv0 time.Duration
+	var reads0, writes0 int64
+	ioOK := false
 	if w.proc != nil {
 		srv0 = w.proc.cpuOrFail(b)
+		reads0, writes0, ioOK = procSyscalls(b, w.proc)
 	}
 	start := time.Now()
 	var sendTime time.Duration
@@ -601,8 +610,12 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 	elapsed := time.Since(start)
 	cpu := cpuTime(b) - cpu0 // this process: the clients, and the server when in process
 	var srv time.Duration
+	var reads, writes int64
 	if w.proc != nil {
 		srv = w.proc.cpuOrFail(b) - srv0
+		reads1, writes1, ok := procSyscalls(b, w.proc)
+		ioOK = ioOK && ok
+		reads, writes = reads1-reads0, writes1-writes0
 	}
 	busy1, busyOK1 := machineBusy()
 	b.StopTimer()
@@ -631,6 +644,13 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 		// Exact, from the two processes' own counters; GC is in each side's.
 		b.ReportMetric(float64(srv.Microseconds())/float64(n), "server-cpu-µs/rt")
 		b.ReportMetric(float64(cpu.Microseconds())/float64(n), "client-cpu-µs/rt")
+		if ioOK {
+			// The server's system calls that move bytes: a press needs at
+			// least two reads (the press, the bot's answer) and two writes
+			// (the push, the answer) unless frames are shared.
+			b.ReportMetric(float64(reads)/float64(n), "server-reads/rt")
+			b.ReportMetric(float64(writes)/float64(n), "server-writes/rt")
+		}
 		if *callbackProfile != "" {
 			b.Log("-callback-profile: the server runs in its own process; add -server-process=false for a profile that splits it out")
 		}
@@ -661,6 +681,16 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 		b.ReportMetric(share(""), "unlabelled-cpu-µs/rt")
 	}
 	return rts
+}
+
+// procSyscalls is p.syscalls, logging (once per call) why it is unknown.
+func procSyscalls(b *testing.B, p *serverProc) (reads, writes int64, ok bool) {
+	reads, writes, err := p.syscalls()
+	if err != nil {
+		b.Logf("server system calls unknown: %v", err)
+		return 0, 0, false
+	}
+	return reads, writes, true
 }
 
 // machineBusy is the CPU time all processes have used since boot (user,

@@ -137,6 +137,37 @@ func (p *serverProc) cpu() (time.Duration, error) {
 	return time.Duration(ut+st) * 10 * time.Millisecond, nil // USER_HZ is 100 on Linux
 }
 
+// syscalls is how many read and write system calls (read, recv, readv and
+// the like; write, send, writev and the like) the process has made, from
+// /proc/<pid>/io.
+func (p *serverProc) syscalls() (reads, writes int64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	found := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		name, value, ok := strings.Cut(line, ": ")
+		if !ok || (name != "syscr" && name != "syscw") {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc io %s: %w", name, err)
+		}
+		if name == "syscr" {
+			reads = n
+		} else {
+			writes = n
+		}
+		found++
+	}
+	if found != 2 {
+		return 0, 0, errors.New("no syscr and syscw in /proc io")
+	}
+	return reads, writes, nil
+}
+
 // close stops the server (SIGTERM, as an operator would) and waits for it.
 func (p *serverProc) close() error {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)

@@ -85,7 +85,7 @@ func serve(args []string, stderr io.Writer) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	loginCode := fs.String("login-code", "", "a login code valid for every phone (development and tests)")
 	callbackTimeout := fs.Duration("callback-timeout", 15*time.Second, "how long a callback query waits for the bot before BOT_RESPONSE_TIMEOUT")
-	gcPercent := fs.Int("gc-percent", defaultGCPercent, "garbage collector target, as GOGC: how far the heap grows, in percent of the live heap, before a collection (the GOGC environment variable wins unless this flag is given)")
+	gcPercent := fs.Int("gc-percent", app.DefaultGCPercent, "garbage collector target, as GOGC: how far the heap grows, in percent of the live heap, before a collection (the GOGC environment variable wins unless this flag is given)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -120,13 +120,6 @@ func serve(args []string, stderr io.Writer) error {
 		return a.Err()
 	}
 }
-
-// defaultGCPercent is serve's collector target. The server's live heap is
-// small (tens of MB) and it allocates for every request, so at Go's default
-// of 100 it collects several times a second; each collection takes one of
-// the cores for tens of milliseconds and queues requests behind it. At 400
-// the heap peaks at five times the live heap instead of twice.
-const defaultGCPercent = 400
 
 // gcTarget is the collector target serve sets from its parsed flags (fs,
 // with --gc-percent's value percent) and the GOGC environment variable

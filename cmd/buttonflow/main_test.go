@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buttonflow/buttonflow/internal/app"
 	"github.com/buttonflow/buttonflow/internal/serverkey"
 	"github.com/buttonflow/buttonflow/internal/store"
 	"github.com/buttonflow/buttonflow/internal/store/sqlite"
@@ -44,14 +45,14 @@ func TestGCTarget(t *testing.T) {
 		want    int
 		applies bool
 	}{
-		{nil, "", defaultGCPercent, true}, // serve's default
-		{nil, "150", 0, false},            // GOGC chose
-		{nil, "off", 0, false},            // GOGC chose
+		{nil, "", app.DefaultGCPercent, true}, // serve's default
+		{nil, "150", 0, false},                // GOGC chose
+		{nil, "off", 0, false},                // GOGC chose
 		{[]string{"--gc-percent", "250"}, "", 250, true},
 		{[]string{"--gc-percent", "250"}, "off", 250, true}, // the flag wins
 	} {
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		percent := fs.Int("gc-percent", defaultGCPercent, "")
+		percent := fs.Int("gc-percent", app.DefaultGCPercent, "")
 		if err := fs.Parse(tc.args); err != nil {
 			t.Fatal(err)
 		}
