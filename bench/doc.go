@@ -13,7 +13,9 @@
 // (BenchmarkBotAPICallbacks, its bot on a minimal HTTP/1.1 client). The
 // callback benchmarks run the server in the benchmark's process, or with
 // -server-process as the buttonflow serve binary in a process of its own.
-// They contain no Test
+// BenchmarkRelayFloor measures the floor under the callback round trips on
+// the machine at hand: the same path over loopback TCP through a server that
+// only relays bytes. They contain no Test
 // functions, so `go test ./...` only compiles them; run them with
 //
 //	go test -run='^$' -bench=. ./bench/
