@@ -40,6 +40,8 @@ import (
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+
+	"github.com/buttonflow/buttonflow/internal/workers"
 )
 
 // Errors a client can see, with Telegram's codes and names.
@@ -143,6 +145,8 @@ type Broker struct {
 	randMu sync.Mutex
 	rand   io.Reader
 
+	callbacks *workers.Pool // runs the functions given to Then
+
 	kick      chan struct{} // Run's wake-up when the first query begins
 	closing   chan struct{} // closed by Close
 	closeOnce sync.Once
@@ -156,6 +160,11 @@ type Broker struct {
 	npending int                // queries in state pending
 }
 
+// callbackIdle is how long a goroutine that ran a Then function waits for
+// the next before it exits. Reused goroutines keep the stack that encoding,
+// encrypting and writing an answer grew.
+const callbackIdle = 10 * time.Second
+
 // New returns a Broker configured by opts. Start its Run.
 func New(opts Options) *Broker {
 	b := &Broker{
@@ -164,6 +173,7 @@ func New(opts Options) *Broker {
 		log:        opts.Logger,
 		rand:       opts.Rand,
 		resolution: opts.Resolution,
+		callbacks:  workers.New(callbackIdle),
 		kick:       make(chan struct{}, 1),
 		closing:    make(chan struct{}),
 		queries:    make(map[int64]*Pending),
@@ -340,9 +350,10 @@ func (p *Pending) result() (*tg.MessagesBotCallbackAnswer, error) {
 // Then has fn called once, with what Wait would return, when the query is
 // settled (answered, timed out, canceled or closed), so that nothing has to
 // block in Wait meanwhile: a waiting query then costs its record and fn's
-// closure, not a goroutine and its stack. fn runs on a goroutine of its own,
-// never under the broker's lock. Use either Then or Wait for a query, and
-// Then at most once.
+// closure, not a goroutine and its stack. fn runs on a goroutine of its own
+// (one that ran an earlier fn when one is idle), never on the caller's nor
+// under the broker's lock, so a slow fn holds up no other. Use either Then
+// or Wait for a query, and Then at most once.
 func (p *Pending) Then(fn func(*tg.MessagesBotCallbackAnswer, error)) {
 	p.b.mu.Lock()
 	if p.state == pending {
@@ -351,7 +362,8 @@ func (p *Pending) Then(fn func(*tg.MessagesBotCallbackAnswer, error)) {
 		return
 	}
 	p.b.mu.Unlock()
-	go fn(p.result())
+	ans, err := p.result()
+	p.b.callbacks.Go(func() { fn(ans, err) })
 }
 
 // Cancel abandons the query, if still pending: a waiter gets
@@ -376,7 +388,7 @@ func (p *Pending) finishLocked(s state, a *tg.MessagesBotCallbackAnswer) bool {
 	if fn := p.then; fn != nil {
 		p.then = nil
 		ans, err := p.result()
-		go fn(ans, err)
+		p.b.callbacks.Go(func() { fn(ans, err) })
 	}
 	return true
 }
