@@ -41,8 +41,9 @@ type inboxEntry struct {
 // ready to use. It is not safe for concurrent use.
 type Inbox struct {
 	ring       []inboxEntry
-	pos        int
-	evictedMax int64
+	pos        int   // next slot to overwrite, once the ring is full
+	evictedMax int64 // the highest msg_id evicted from the ring
+	maxID      int64 // the highest msg_id added
 }
 
 // Check validates a new client msg_id. It returns a bad_msg_notification code
@@ -52,7 +53,7 @@ func (b *Inbox) Check(id int64, now time.Time) (code int, dup bool) {
 	if id%4 != 0 {
 		return BadMsgIDParity, false
 	}
-	if b.find(id) >= 0 {
+	if id <= b.maxID && b.find(id) >= 0 {
 		return 0, true
 	}
 	t := MsgTime(id)
@@ -69,6 +70,7 @@ func (b *Inbox) Check(id int64, now time.Time) (code int, dup bool) {
 
 // Add records a received msg_id in state st.
 func (b *Inbox) Add(id int64, st State) {
+	b.maxID = max(b.maxID, id)
 	if b.ring == nil {
 		b.ring = make([]inboxEntry, 0, 16)
 	}
@@ -129,8 +131,20 @@ func (b *Inbox) StateInfo(id int64, now time.Time) byte {
 	}
 }
 
+// find returns id's slot in the ring, or -1. It looks from the newest
+// entry back: the ids asked for (a request being answered, a resend) are
+// nearly always among the last few.
 func (b *Inbox) find(id int64) int {
-	for i := range b.ring {
+	newest := len(b.ring) - 1
+	if len(b.ring) == InboxSize {
+		newest = (b.pos + InboxSize - 1) % InboxSize
+	}
+	for i := newest; i >= 0; i-- {
+		if b.ring[i].id == id {
+			return i
+		}
+	}
+	for i := len(b.ring) - 1; i > newest; i-- {
 		if b.ring[i].id == id {
 			return i
 		}

@@ -66,6 +66,34 @@ func TestInboxForgetsOldestAndReportsTooOld(t *testing.T) {
 	}
 }
 
+// Every remembered id is found, whatever order the ids came in and however
+// often the ring wrapped; evicted ones are not.
+func TestInboxFindsEveryRememberedID(t *testing.T) {
+	var b Inbox
+	base := clientID(epoch)
+	var ids []int64
+	for i := range 3*InboxSize + 17 {
+		// Out of order in pairs, as a client's container and a resend may be.
+		id := base + int64(i^1)*4
+		ids = append(ids, id)
+		b.Add(id, Received)
+		b.SetAnswered(id, int64(i)) // found at once: it is the newest
+	}
+	for i, id := range ids {
+		st, answer, ok := b.Lookup(id)
+		remembered := i >= len(ids)-InboxSize
+		if ok != remembered {
+			t.Fatalf("id %d of %d: found %v, want %v", i, len(ids), ok, remembered)
+		}
+		if ok && (st != Answered || answer != int64(i)) {
+			t.Fatalf("id %d: state %d answer %d", i, st, answer)
+		}
+		if _, dup := b.Check(id, epoch); dup != remembered {
+			t.Fatalf("id %d: duplicate %v, want %v", i, dup, remembered)
+		}
+	}
+}
+
 func TestInboxStateInfo(t *testing.T) {
 	now := epoch
 	var b Inbox
