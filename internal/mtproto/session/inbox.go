@@ -40,11 +40,17 @@ type inboxEntry struct {
 // Inbox remembers the msg_ids a client sent in one session. The zero value is
 // ready to use. It is not safe for concurrent use.
 type Inbox struct {
-	ring       []inboxEntry
-	pos        int   // next slot to overwrite, once the ring is full
-	evictedMax int64 // the highest msg_id evicted from the ring
-	maxID      int64 // the highest msg_id added
+	ring       []inboxEntry // the k-th id added is at k % InboxSize
+	added      int64        // ids added so far
+	evictedMax int64        // the highest msg_id evicted from the ring
+	maxID      int64        // the highest msg_id added
+	olderMax   int64        // the highest msg_id added before the last recentIDs
 }
+
+// recentIDs is how many of the newest ids find looks at before it uses
+// olderMax to skip the rest: a container's id comes before its messages'
+// lower ids, and a request is answered soon after it came.
+const recentIDs = 8
 
 // Check validates a new client msg_id. It returns a bad_msg_notification code
 // (zero when the id is acceptable) and whether the id was received before, in
@@ -53,7 +59,7 @@ func (b *Inbox) Check(id int64, now time.Time) (code int, dup bool) {
 	if id%4 != 0 {
 		return BadMsgIDParity, false
 	}
-	if id <= b.maxID && b.find(id) >= 0 {
+	if b.find(id) >= 0 {
 		return 0, true
 	}
 	t := MsgTime(id)
@@ -70,20 +76,22 @@ func (b *Inbox) Check(id int64, now time.Time) (code int, dup bool) {
 
 // Add records a received msg_id in state st.
 func (b *Inbox) Add(id int64, st State) {
-	b.maxID = max(b.maxID, id)
-	if b.ring == nil {
-		b.ring = make([]inboxEntry, 0, 16)
+	if b.added >= recentIDs {
+		b.olderMax = max(b.olderMax, b.ring[(b.added-recentIDs)%InboxSize].id)
 	}
+	b.maxID = max(b.maxID, id)
+	e := inboxEntry{id: id, state: st}
+	b.added++
 	if len(b.ring) < InboxSize {
-		b.ring = append(b.ring, inboxEntry{id: id, state: st})
+		if b.ring == nil {
+			b.ring = make([]inboxEntry, 0, 16)
+		}
+		b.ring = append(b.ring, e)
 		return
 	}
-	old := b.ring[b.pos]
-	if old.id > b.evictedMax {
-		b.evictedMax = old.id
-	}
-	b.ring[b.pos] = inboxEntry{id: id, state: st}
-	b.pos = (b.pos + 1) % InboxSize
+	i := (b.added - 1) % InboxSize
+	b.evictedMax = max(b.evictedMax, b.ring[i].id)
+	b.ring[i] = e
 }
 
 // SetAnswered marks the request id as answered by the server message answer.
@@ -131,22 +139,19 @@ func (b *Inbox) StateInfo(id int64, now time.Time) byte {
 	}
 }
 
-// find returns id's slot in the ring, or -1. It looks from the newest
-// entry back: the ids asked for (a request being answered, a resend) are
-// nearly always among the last few.
+// find returns id's slot in the ring, or -1. It looks from the newest id
+// back, and past the recentIDs newest only when an older one may match.
 func (b *Inbox) find(id int64) int {
-	newest := len(b.ring) - 1
-	if len(b.ring) == InboxSize {
-		newest = (b.pos + InboxSize - 1) % InboxSize
+	if id > b.maxID {
+		return -1
 	}
-	for i := newest; i >= 0; i-- {
-		if b.ring[i].id == id {
-			return i
+	kept := min(b.added, InboxSize)
+	for j := int64(1); j <= kept; j++ {
+		if j > recentIDs && id > b.olderMax {
+			return -1
 		}
-	}
-	for i := len(b.ring) - 1; i > newest; i-- {
-		if b.ring[i].id == id {
-			return i
+		if i := (b.added - j) % InboxSize; b.ring[i].id == id {
+			return int(i)
 		}
 	}
 	return -1

@@ -92,6 +92,12 @@ func TestInboxFindsEveryRememberedID(t *testing.T) {
 			t.Fatalf("id %d: duplicate %v, want %v", i, dup, remembered)
 		}
 	}
+	// Ids never added, among the remembered ones and among the newest.
+	for _, back := range []int{1, 5, 9, 100, InboxSize - 1} {
+		if i := b.find(ids[len(ids)-back] + 2); i != -1 {
+			t.Fatalf("an id never added found at slot %d", i)
+		}
+	}
 }
 
 func TestInboxStateInfo(t *testing.T) {
