@@ -567,6 +567,39 @@ func TestPushOutlivesItsCallersContext(t *testing.T) {
 	a.result(a.call(&tg.HelpGetNearestDCRequest{}))
 }
 
+// ping_delay_disconnect closes the connection when no ping follows within
+// the delay (up to a second late: read deadlines are re-armed lazily), and
+// a ping within the delay puts the disconnect off.
+func TestPingDelayDisconnect(t *testing.T) {
+	f := newFixture(t)
+	a := f.newClient(0)
+	a.ready()
+	ping := func(id int64) {
+		msgID := a.nextID()
+		a.sendRaw(msgID, a.seq(true), a.salt, encode(&mt.PingDelayDisconnectRequest{PingID: id, DisconnectDelay: 2}))
+		m, _ := a.expect(mt.PongTypeID)
+		if got := decodeAs[mt.Pong](t, m.body); got.PingID != id {
+			t.Fatalf("pong for ping %d, want %d", got.PingID, id)
+		}
+	}
+	// The server's clock is the fixture's, which stands still unless
+	// advanced, so real time and server time run together from here.
+	f.clock.Advance(time.Since(f.clock.Now()))
+	start := time.Now()
+	ping(1)
+	time.Sleep(time.Second)
+	f.clock.Advance(time.Since(f.clock.Now()))
+	ping(2) // 1 s in: the 2 s start again
+	if _, err := a.recvFrame(); err == nil {
+		t.Fatal("a frame came where the connection should close")
+	}
+	// Closed 2 s after the second ping (3 s in), plus up to the slack.
+	t.Logf("closed after %v", time.Since(start))
+	if took := time.Since(start); took < 2500*time.Millisecond || took > 5*time.Second {
+		t.Fatalf("connection closed %v after the first ping, want about 3 s", took)
+	}
+}
+
 func TestLargeResultIsGzipPackedAndResendReqWorks(t *testing.T) {
 	f := newFixture(t)
 	c := f.newClient(0)

@@ -28,6 +28,8 @@ type Conn interface {
 	// 32-bit code (-404 auth key not found, -429 flood, -444 wrong DC).
 	WriteCode(ctx context.Context, code int32) error
 	// SetReadDeadline bounds the next ReadFrame; the zero time removes it.
+	// The deadline may fall up to a second late: a busy connection re-arms
+	// its timer about once a second, not once a frame.
 	SetReadDeadline(t time.Time) error
 	// Close closes the connection; it is safe to call more than once.
 	Close() error

@@ -43,6 +43,9 @@ type frameConn struct {
 	dc    int // DC from the obfuscated2 init
 	hasDC bool
 	fr    frameReader // read side, used by one goroutine at a time
+	// rdeadline is the read deadline, kept by SetReadDeadline's caller
+	// (the reading goroutine).
+	rdeadline lazyDeadline
 
 	// Write side, guarded by wmu.
 	wmu          sync.Mutex
@@ -53,6 +56,7 @@ type frameConn struct {
 	werr         error // sticky: the connection is broken
 	writeTimeout time.Duration
 	waiting      atomic.Int32 // writers queued on wmu
+	wdeadline    lazyDeadline
 
 	closeOnce sync.Once
 	closeErr  error
@@ -117,8 +121,8 @@ func (c *frameConn) ReadFrame(ctx context.Context, buf *bin.Buffer) error {
 
 // WriteFrame implements Conn. The payload length must be a positive multiple
 // of 4 below 16 MiB. A write that does not complete within the write timeout
-// (a client that does not read) or whose ctx is cancelled closes the
-// connection.
+// (up to a second more; see lazyDeadline), as for a client that does not
+// read, or whose ctx is cancelled closes the connection.
 func (c *frameConn) WriteFrame(ctx context.Context, payload []byte) error {
 	if err := checkPayload(payload); err != nil {
 		return fmt.Errorf("write %s frame: %w", c.proto, err)
@@ -160,8 +164,11 @@ func (c *frameConn) write(ctx context.Context, payload []byte) error {
 // writeLocked encodes one frame and flushes unless another writer is queued,
 // in which case the last writer of the batch flushes.
 func (c *frameConn) writeLocked(payload []byte) error {
-	if err := c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout)); err != nil {
-		return fmt.Errorf("set write deadline: %w", err)
+	if t, rearm := c.wdeadline.arm(time.Now().Add(c.writeTimeout)); rearm {
+		if err := c.nc.SetWriteDeadline(t); err != nil {
+			c.wdeadline = lazyDeadline{}
+			return fmt.Errorf("set write deadline: %w", err)
+		}
 	}
 	if c.bw == nil {
 		c.bw = writerPool.Get().(*bufio.Writer)
@@ -233,7 +240,12 @@ func (c *frameConn) put(p []byte) error {
 
 // SetReadDeadline implements Conn.
 func (c *frameConn) SetReadDeadline(t time.Time) error {
+	t, rearm := c.rdeadline.arm(t)
+	if !rearm {
+		return nil
+	}
 	if err := c.nc.SetReadDeadline(t); err != nil {
+		c.rdeadline = lazyDeadline{}
 		return fmt.Errorf("set read deadline: %w", err)
 	}
 	return nil
