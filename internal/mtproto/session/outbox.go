@@ -1,6 +1,9 @@
 package session
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Limits on what a session keeps for the client to acknowledge: past them the
 // oldest unacknowledged messages are forgotten (the client catches up on
@@ -29,6 +32,9 @@ type Outbox struct {
 	seq     int32
 	unacked []OutMsg
 	bytes   int
+	// unordered is set once a message was kept with a lower id than the
+	// one kept before it; until then unacked is in ascending id order.
+	unordered bool
 }
 
 // NextID returns a new server msg_id: greater than every earlier one,
@@ -60,6 +66,9 @@ func (o *Outbox) NextSeqNo(contentRelated bool) int32 {
 
 // Keep remembers a sent content-related message until the client acks it.
 func (o *Outbox) Keep(m OutMsg) {
+	if n := len(o.unacked); n > 0 && m.ID < o.unacked[n-1].ID {
+		o.unordered = true
+	}
 	o.unacked = append(o.unacked, m)
 	o.bytes += len(m.Body)
 	for len(o.unacked) > MaxUnacked || (o.bytes > MaxUnackedBytes && len(o.unacked) > 1) {
@@ -74,9 +83,23 @@ func (o *Outbox) Keep(m OutMsg) {
 
 // Ack forgets the acknowledged messages.
 func (o *Outbox) Ack(ids []int64) {
+	if len(o.unacked) == 0 {
+		return
+	}
+	acked := func(id int64) bool { return contains(ids, id) }
+	if !o.unordered && slices.IsSorted(ids) {
+		// Both in ascending order, as they nearly always are: one pass.
+		j := 0
+		acked = func(id int64) bool {
+			for j < len(ids) && ids[j] < id {
+				j++
+			}
+			return j < len(ids) && ids[j] == id
+		}
+	}
 	kept := o.unacked[:0]
 	for _, m := range o.unacked {
-		if contains(ids, m.ID) {
+		if acked(m.ID) {
 			o.bytes -= len(m.Body)
 			continue
 		}

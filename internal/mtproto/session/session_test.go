@@ -1,6 +1,7 @@
 package session
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -238,4 +239,38 @@ func TestSalts(t *testing.T) {
 	if other := NewSalts([]byte("another secret, another server!!")); other.Current(7, now) == cur {
 		t.Fatal("salt does not depend on the secret")
 	}
+}
+
+func TestOutboxAck(t *testing.T) {
+	var o Outbox
+	for id := int64(10); id <= 100; id += 10 {
+		o.Keep(OutMsg{ID: id, Body: make([]byte, int(id))})
+	}
+	left := func() []int64 {
+		var ids []int64
+		for _, m := range o.Unacked() {
+			ids = append(ids, m.ID)
+		}
+		return ids
+	}
+	check := func(step string, want []int64) {
+		t.Helper()
+		got := left()
+		bytes := 0
+		for _, id := range want {
+			bytes += int(id)
+		}
+		if !slices.Equal(got, want) || o.bytes != bytes {
+			t.Fatalf("%s: left %v (%d bytes), want %v (%d bytes)", step, got, o.bytes, want, bytes)
+		}
+	}
+	o.Ack([]int64{5, 20, 21, 50, 100, 200}) // ascending, with ids never sent
+	check("ascending acks", []int64{10, 30, 40, 60, 70, 80, 90})
+	o.Ack([]int64{90, 10, 10})
+	check("acks out of order", []int64{30, 40, 60, 70, 80})
+	o.Keep(OutMsg{ID: 15, Body: make([]byte, 15)}) // kept out of order
+	o.Ack([]int64{15, 60})
+	check("ascending acks of an unordered outbox", []int64{30, 40, 70, 80})
+	o.Ack([]int64{30, 40, 70, 80})
+	check("all acked", nil)
 }
