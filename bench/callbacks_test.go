@@ -178,15 +178,23 @@ func (w *cbWorld) botUpdates(bot *cbBot, answer bool) func(body []byte) {
 		}
 	}
 	return func(body []byte) {
-		u, err := tg.DecodeUpdates(&bin.Buffer{Buf: body})
+		// Only the updates vector is decoded, not the users and chats
+		// after it: the bot needs nothing from them.
+		b := &bin.Buffer{Buf: body}
+		if b.ConsumeID(tg.UpdatesTypeID) != nil {
+			return
+		}
+		n, err := b.VectorHeader()
 		if err != nil {
+			w.fail(fmt.Errorf("updates pushed to the bot: %w", err))
 			return
 		}
-		ups, ok := u.(*tg.Updates)
-		if !ok {
-			return
-		}
-		for _, one := range ups.Updates {
+		for range n {
+			one, err := tg.DecodeUpdate(b)
+			if err != nil {
+				w.fail(fmt.Errorf("update pushed to the bot: %w", err))
+				return
+			}
 			q, ok := one.(*tg.UpdateBotCallbackQuery)
 			if !ok {
 				continue

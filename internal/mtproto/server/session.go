@@ -6,6 +6,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gotd/td/crypto"
+
+	"github.com/buttonflow/buttonflow/internal/mtproto/seal"
+
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/mt"
 	"github.com/gotd/td/proto"
@@ -183,7 +187,7 @@ func (srv *Server) write(ctx context.Context, s *Session, c *conn, msgID int64, 
 	}
 	buf := bufPool.Get().(*bin.Buffer)
 	defer putBuf(buf)
-	if err := sealMessage(s.key.key, srv.salts.Current(s.key.id, srv.now()), s.id, msgID, seqNo, body, buf); err != nil {
+	if err := seal.Message(crypto.Server, s.key.key, srv.salts.Current(s.key.id, srv.now()), s.id, msgID, seqNo, body, buf); err != nil {
 		return fmt.Errorf("encrypt: %w", err)
 	}
 	if err := c.tc.WriteFrame(context.Background(), buf.Raw()); err != nil {
