@@ -49,6 +49,11 @@ type rawClient struct {
 	acks   []int64 // received content-related msg_ids not yet acknowledged
 	enc    bin.Buffer
 	frame  []byte
+	// corked holds requests back while the reader handles frames that came
+	// together; queued are those requests, sent as one container when the
+	// reader has handled the last (uncork), as GramJS batches what it has.
+	corked bool
+	queued []proto.Message
 
 	mu    sync.Mutex
 	calls map[int64]*rawCall // by msg_id of the request
@@ -159,6 +164,10 @@ func (c *rawClient) send(body []byte, call *rawCall) error {
 		c.calls[id] = call
 		c.mu.Unlock()
 	}
+	if c.corked {
+		c.queued = append(c.queued, proto.Message{ID: id, SeqNo: int(seq), Bytes: len(body), Body: body})
+		return nil
+	}
 	if ackID == 0 {
 		return c.write(id, seq, rawTL(body))
 	}
@@ -169,6 +178,35 @@ func (c *rawClient) send(body []byte, call *rawCall) error {
 		{ID: id, SeqNo: int(seq), Bytes: len(body), Body: body},
 	}}
 	return c.write(c.nextID(), c.seq*2, cont)
+}
+
+// cork holds requests back until uncork.
+func (c *rawClient) cork() {
+	c.wmu.Lock()
+	c.corked = true
+	c.wmu.Unlock()
+}
+
+// uncork sends the requests held back, with the pending acks in front, in
+// one frame.
+func (c *rawClient) uncork() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.corked = false
+	if len(c.queued) == 0 {
+		return nil
+	}
+	msgs := c.queued
+	c.queued = c.queued[:0]
+	if len(c.acks) > 0 {
+		ack := encodeTL(&mt.MsgsAck{MsgIDs: c.acks})
+		c.acks = c.acks[:0]
+		msgs = append(msgs, proto.Message{ID: c.nextID(), SeqNo: int(c.seq * 2), Bytes: len(ack), Body: ack})
+	}
+	if len(msgs) == 1 {
+		return c.write(msgs[0].ID, int32(msgs[0].SeqNo), rawTL(msgs[0].Body))
+	}
+	return c.write(c.nextID(), c.seq*2, &proto.MessageContainer{Messages: msgs})
 }
 
 // flushAcks sends the pending acks on their own, if any.
@@ -240,7 +278,18 @@ func (c *rawClient) readLoop() {
 			if err != nil {
 				return fmt.Errorf("decrypt: %w", err)
 			}
+			// Frames that came together are handled before what they ask
+			// for goes out, in one frame.
+			more := r.Buffered() > 0
+			if more {
+				c.cork()
+			}
 			c.handle(data.MessageID, data.SeqNo, data.Data())
+			if !more {
+				if err := c.uncork(); err != nil {
+					return fmt.Errorf("write held requests: %w", err)
+				}
+			}
 		}
 	}()
 	c.mu.Lock()
