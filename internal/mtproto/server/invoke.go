@@ -120,7 +120,7 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 		return nil
 	}
 	if route != nil && route.Lazy {
-		// Its result waits (with the pending acks, up to AckDelay) for the
+		// Its result waits (with the pending acks, up to LazyDelay) for the
 		// next message to the client, and shares its frame.
 		res, rpcErr, internal := srv.opts.Mux.Serve(ctx, req)
 		srv.holdResult(s, c, srv.resultMsg(req, res, rpcErr, internal))

@@ -45,10 +45,15 @@ type Options struct {
 	// SessionTTL forgets a session that has had no connection for this long (30 minutes when zero).
 	SessionTTL time.Duration
 	// AckDelay is how long the ack of a slow request (a callback query
-	// waiting for its bot) may wait for the answer to carry it (10 ms when
-	// zero): an answer within it costs the client one frame instead of two,
-	// and a client resends an unacknowledged request only after seconds.
+	// waiting for its bot) may wait for the answer to carry it (250 ms when
+	// zero): an answer within it costs the server one encrypted write
+	// instead of two, and the client one frame. Clients resend an
+	// unacknowledged request only after seconds (gotd after 5 s).
 	AckDelay time.Duration
+	// LazyDelay is how long the result of a lazy method (a bot's
+	// setBotCallbackAnswer) may wait for the next message to the client to
+	// share its frame (10 ms when zero): the client awaits it.
+	LazyDelay time.Duration
 	// Clock returns the current time; time.Now when nil.
 	Clock func() time.Time
 	// Rand is the source of every secret; crypto/rand when nil.
@@ -97,7 +102,10 @@ func New(opts Options) (*Server, error) {
 		opts.IdleTimeout = 3 * time.Minute
 	}
 	if opts.AckDelay == 0 {
-		opts.AckDelay = 10 * time.Millisecond
+		opts.AckDelay = 250 * time.Millisecond
+	}
+	if opts.LazyDelay == 0 {
+		opts.LazyDelay = 10 * time.Millisecond
 	}
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 30 * time.Minute

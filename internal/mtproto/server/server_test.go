@@ -218,10 +218,10 @@ func TestSlowAnswerCarriesItsAck(t *testing.T) {
 
 // TestLazyResultRidesWithTheNextMessage: a lazy method's result waits for
 // the next message to the client and shares its frame; with nothing else to
-// send it goes out on its own after AckDelay, with its ack.
+// send it goes out on its own after LazyDelay, with its ack.
 func TestLazyResultRidesWithTheNextMessage(t *testing.T) {
 	const delay = 300 * time.Millisecond
-	f := newFixture(t, func(o *Options) { o.AckDelay = delay })
+	f := newFixture(t, func(o *Options) { o.LazyDelay = delay; o.AckDelay = time.Hour })
 	c := f.newClient(0)
 	c.ready()
 	results := func(msgs []received) map[int64]bool {
@@ -270,6 +270,41 @@ func TestLazyResultRidesWithTheNextMessage(t *testing.T) {
 	if waited := time.Since(start); waited >= delay {
 		t.Fatalf("the results came after %v", waited)
 	}
+}
+
+// TestLazyResultCutsAnAckHoldShort: a lazy result that joins a long ack
+// hold (a slow request waiting) goes out after LazyDelay, with the acks,
+// not after AckDelay.
+func TestLazyResultCutsAnAckHoldShort(t *testing.T) {
+	const lazyDelay = 100 * time.Millisecond
+	f := newFixture(t, func(o *Options) { o.LazyDelay = lazyDelay; o.AckDelay = time.Hour })
+	c := f.newClient(0)
+	c.ready()
+	slow := c.call(&tg.HelpGetCDNConfigRequest{}) // held: its answer waits for the gate
+	start := time.Now()
+	lazy := c.call(&tg.HelpGetPremiumPromoRequest{})
+	msgs, err := c.recvFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited > 10*lazyDelay {
+		t.Fatalf("the lazy result came after %v", waited)
+	}
+	var acks []int64
+	result := false
+	for _, m := range msgs {
+		switch m.typ {
+		case mt.MsgsAckTypeID:
+			acks = append(acks, decodeAs[mt.MsgsAck](t, m.body).MsgIDs...)
+		case proto.ResultTypeID:
+			result = true
+		}
+	}
+	if !result || !containsID(acks, slow) || !containsID(acks, lazy) {
+		t.Fatalf("the frame holds %v with acks %v, want the result and the acks of %d and %d", typesOf(msgs), acks, slow, lazy)
+	}
+	f.gate <- struct{}{}
+	_ = c.result(slow)
 }
 
 // TestSlowRequestResentWhileWaitingRunsOnce: a client that resends a slow

@@ -33,10 +33,13 @@ type Session struct {
 	pendingAcks []int64
 	// acksHeld says a slow request's ack waits (at most Options.AckDelay) for its
 	// answer to carry it, and held results (of lazy methods) wait with
-	// it; ackHold numbers the holds, so that the timer of a hold that an
-	// outgoing message already ended does not cut a later one short.
+	// it (at most Options.LazyDelay); ackHold numbers the holds, so that
+	// the timer of a hold that an outgoing message already ended, or that a
+	// sooner one replaced, does not cut a later one short. holdEnd is when
+	// the current hold's timer fires.
 	acksHeld bool
 	ackHold  uint64
+	holdEnd  time.Time
 	held     []outMsg
 	conns    []*conn
 	lastSeen time.Time
@@ -211,7 +214,7 @@ func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
 
 // holdResult holds the result of a lazy method with the pending acks: they
 // go out with the next message to the client, or on their own after
-// Options.AckDelay.
+// Options.LazyDelay.
 func (srv *Server) holdResult(s *Session, c *conn, m outMsg) {
 	srv.hold(s, c, &m)
 }
@@ -220,24 +223,30 @@ func (srv *Server) holdResult(s *Session, c *conn, m outMsg) {
 // message to ride with; then they go out on their own.
 func (srv *Server) holdAcks(s *Session, c *conn) { srv.hold(s, c, nil) }
 
-// hold starts a hold (unless one runs) and adds result to it, in one step:
-// a frame sent in between cannot end the hold before the result joins it.
+// hold starts a hold, unless one runs that ends no later than this one
+// would, and adds result to it, in one step: a frame sent in between cannot
+// end the hold before the result joins it. A result holds for
+// Options.LazyDelay, acks alone for Options.AckDelay.
 func (srv *Server) hold(s *Session, c *conn, result *outMsg) {
+	delay := srv.opts.AckDelay
+	if result != nil {
+		delay = srv.opts.LazyDelay
+	}
+	end := time.Now().Add(delay) // the timer's clock, not srv.now
 	s.mu.Lock()
 	if result != nil {
 		s.held = append(s.held, *result)
 	}
-	held := s.acksHeld
-	s.acksHeld = true
-	if !held {
-		s.ackHold++
+	if s.acksHeld && !end.Before(s.holdEnd) {
+		s.mu.Unlock()
+		return // the running hold ends first
 	}
+	s.acksHeld = true
+	s.ackHold++
+	s.holdEnd = end
 	hold := s.ackHold
 	s.mu.Unlock()
-	if held {
-		return
-	}
-	time.AfterFunc(srv.opts.AckDelay, func() {
+	time.AfterFunc(delay, func() {
 		s.mu.Lock()
 		current := s.acksHeld && s.ackHold == hold
 		if current {
