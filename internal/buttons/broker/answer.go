@@ -54,8 +54,8 @@ func (b *Broker) Answer(botID int64, req *tg.MessagesSetBotCallbackAnswerRequest
 func (b *Broker) lookup(botID, id int64) *Pending {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	p := b.queries[id]
-	if p == nil || p.q.BotID != botID || p.state != pending {
+	p := b.pending[id]
+	if p == nil || p.q.BotID != botID {
 		return nil
 	}
 	return p

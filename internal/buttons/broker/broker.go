@@ -17,7 +17,9 @@
 // answered, expired and abandoned queries are remembered for Options.Retain
 // after their deadline, so a late answer gets QUERY_ID_INVALID and a new
 // query never reuses a recent id; after that they are forgotten and memory
-// stays bounded by the query rate.
+// stays bounded by the query rate. A finished query's record is let go at
+// once: what is remembered is its id and deadline, in structures without
+// pointers, which the garbage collector does not scan.
 //
 // The broker does not de-duplicate resent requests: the MTProto session drops
 // a repeated msg_id before it reaches the RPC layer, so a resent
@@ -151,13 +153,17 @@ type Broker struct {
 	closing   chan struct{} // closed by Close
 	closeOnce sync.Once
 
+	// The ids and deadlines of finished queries are kept in structures
+	// without pointers, and a finished query's record is let go at once:
+	// the garbage collector neither keeps nor scans a retention window's
+	// worth of records.
 	mu       sync.Mutex
 	closed   bool
-	queries  map[int64]*Pending // waiting and remembered, by query id
-	waiting  fifo               // by deadline: every query not yet past it
-	retained fifo               // by deadline+retain: finished queries past their deadline
+	pending  map[int64]*Pending // queries waiting for their answer, by id
+	used     map[int64]struct{} // ids begun and not yet forgotten (pending ones too)
+	waiting  fifo               // every query not yet past its deadline, in deadline order
+	retained fifo               // queries past their deadline, until deadline+retain
 	last     int64              // the latest deadline given
-	npending int                // queries in state pending
 }
 
 // callbackIdle is how long a goroutine that ran a Then function waits for
@@ -176,7 +182,8 @@ func New(opts Options) *Broker {
 		callbacks:  workers.New(callbackIdle),
 		kick:       make(chan struct{}, 1),
 		closing:    make(chan struct{}),
-		queries:    make(map[int64]*Pending),
+		pending:    make(map[int64]*Pending),
+		used:       make(map[int64]struct{}),
 	}
 	if b.clock == nil {
 		b.clock = time.Now
@@ -262,14 +269,14 @@ func (b *Broker) register(p *Pending, id int64) (bool, error) {
 	if b.closed {
 		return false, ErrClosed
 	}
-	if _, used := b.queries[id]; used || id == 0 {
+	if _, used := b.used[id]; used || id == 0 {
 		return false, nil
 	}
 	p.id = id
 	p.deadline = max(now+b.timeout, b.last)
 	b.last = p.deadline
-	b.queries[id] = p
-	b.npending++
+	b.pending[id] = p
+	b.used[id] = struct{}{}
 	if b.waiting.len() == 0 {
 		// Run may be asleep with nothing to wait for.
 		select {
@@ -277,7 +284,7 @@ func (b *Broker) register(p *Pending, id int64) (bool, error) {
 		default:
 		}
 	}
-	b.waiting.push(p)
+	b.waiting.push(entry{id: id, deadline: p.deadline})
 	return true, nil
 }
 
@@ -383,7 +390,7 @@ func (p *Pending) finishLocked(s state, a *tg.MessagesBotCallbackAnswer) bool {
 		return false
 	}
 	p.state, p.answer = s, a
-	p.b.npending--
+	delete(p.b.pending, p.id)
 	close(p.done)
 	if fn := p.then; fn != nil {
 		p.then = nil
@@ -397,7 +404,7 @@ func (p *Pending) finishLocked(s state, a *tg.MessagesBotCallbackAnswer) bool {
 func (b *Broker) Len() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.npending
+	return len(b.pending)
 }
 
 // Close fails every waiting query with ErrClosed, makes Begin fail and Run
@@ -410,9 +417,9 @@ func (b *Broker) Close() {
 		return
 	}
 	b.closed = true
-	for _, p := range b.queries {
+	for _, p := range b.pending {
 		p.finishLocked(closed, nil)
 	}
-	b.queries = nil
+	b.pending, b.used = nil, nil
 	b.waiting, b.retained = fifo{}, fifo{}
 }

@@ -50,28 +50,30 @@ func (b *Broker) Tick(now time.Time) (next time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	timedOut := 0
-	for p := b.waiting.peek(); p != nil && p.deadline <= t; p = b.waiting.peek() {
+	for e, ok := b.waiting.peek(); ok && e.deadline <= t; e, ok = b.waiting.peek() {
 		b.waiting.pop()
-		if p.finishLocked(expired, nil) {
+		// An id stays used until it is forgotten, so a pending query
+		// under it is this one.
+		if p := b.pending[e.id]; p != nil && p.finishLocked(expired, nil) {
 			timedOut++
 		}
-		b.retained.push(p)
+		b.retained.push(e)
 	}
-	for p := b.retained.peek(); p != nil && p.deadline+b.retain <= t; p = b.retained.peek() {
+	for e, ok := b.retained.peek(); ok && e.deadline+b.retain <= t; e, ok = b.retained.peek() {
 		b.retained.pop()
-		delete(b.queries, p.id)
+		delete(b.used, e.id)
 	}
 	if timedOut > 0 {
-		b.log.Debug("callback queries timed out", slog.Int("count", timedOut), slog.Int("waiting", b.npending))
+		b.log.Debug("callback queries timed out", slog.Int("count", timedOut), slog.Int("waiting", len(b.pending)))
 	}
 	// The waiting queue's head is due before the retained queue's only if
 	// Retain is longer than Timeout; compare both.
 	due := int64(-1)
-	if p := b.waiting.peek(); p != nil {
-		due = p.deadline
+	if e, ok := b.waiting.peek(); ok {
+		due = e.deadline
 	}
-	if p := b.retained.peek(); p != nil && (due < 0 || p.deadline+b.retain < due) {
-		due = p.deadline + b.retain
+	if e, ok := b.retained.peek(); ok && (due < 0 || e.deadline+b.retain < due) {
+		due = e.deadline + b.retain
 	}
 	if due < 0 {
 		return time.Time{}
@@ -79,36 +81,40 @@ func (b *Broker) Tick(now time.Time) (next time.Time) {
 	return b.epoch.Add(time.Duration(due))
 }
 
+// entry is a query in a fifo: its id and deadline, no pointer.
+type entry struct {
+	id       int64
+	deadline int64 // since the Broker's epoch
+}
+
 // fifo is a queue of queries in deadline order. Every query of a Broker has
 // the same timeout and deadlines never go back, so the order in which
 // queries begin is their deadline order and a queue does a heap's work in
-// O(1). Popped slots are cleared so finished queries can be collected.
+// O(1).
 type fifo struct {
-	buf  []*Pending
+	buf  []entry
 	head int
 }
 
 func (q *fifo) len() int { return len(q.buf) - q.head }
 
-func (q *fifo) push(p *Pending) {
+func (q *fifo) push(e entry) {
 	if q.head > 0 && q.head >= len(q.buf)/2 && len(q.buf) == cap(q.buf) {
 		// Reuse the front half instead of growing.
 		n := copy(q.buf, q.buf[q.head:])
-		clear(q.buf[n:])
 		q.buf, q.head = q.buf[:n], 0
 	}
-	q.buf = append(q.buf, p)
+	q.buf = append(q.buf, e)
 }
 
-func (q *fifo) peek() *Pending {
+func (q *fifo) peek() (entry, bool) {
 	if q.head == len(q.buf) {
-		return nil
+		return entry{}, false
 	}
-	return q.buf[q.head]
+	return q.buf[q.head], true
 }
 
 func (q *fifo) pop() {
-	q.buf[q.head] = nil
 	q.head++
 	if q.head == len(q.buf) {
 		// Empty: start over, and let a burst's large buffer go.

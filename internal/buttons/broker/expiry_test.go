@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -48,17 +49,17 @@ func TestFinishedIDsRememberedThenForgotten(t *testing.T) {
 	if !done(timedOut) {
 		t.Fatal("query not timed out at its deadline")
 	}
-	if len(b.queries) != 2 {
-		t.Fatalf("%d ids remembered during retention, want 2", len(b.queries))
+	if len(b.used) != 2 {
+		t.Fatalf("%d ids remembered during retention, want 2", len(b.used))
 	}
 	tick(5*time.Second - time.Nanosecond)
-	if len(b.queries) != 2 {
-		t.Fatalf("%d ids remembered before retention ends, want 2", len(b.queries))
+	if len(b.used) != 2 {
+		t.Fatalf("%d ids remembered before retention ends, want 2", len(b.used))
 	}
 	tick(time.Nanosecond)
-	if len(b.queries) != 0 || b.waiting.len() != 0 || b.retained.len() != 0 {
+	if len(b.used) != 0 || b.waiting.len() != 0 || b.retained.len() != 0 {
 		t.Fatalf("after retention: %d ids, %d waiting, %d retained; want none",
-			len(b.queries), b.waiting.len(), b.retained.len())
+			len(b.used), b.waiting.len(), b.retained.len())
 	}
 	wantRPCError(t, b.Answer(testBot, answerReq(timedOut.ID())), "QUERY_ID_INVALID")
 }
@@ -141,9 +142,9 @@ func TestManyPendingQueriesExpire(t *testing.T) {
 		t.Fatalf("Len = %d after all deadlines, want 0", b.Len())
 	}
 	tick(DefaultTimeout)
-	if len(b.queries) != 0 || cap(b.waiting.buf) > maxIdleFIFO || cap(b.retained.buf) > maxIdleFIFO {
+	if len(b.used) != 0 || cap(b.waiting.buf) > maxIdleFIFO || cap(b.retained.buf) > maxIdleFIFO {
 		t.Fatalf("after retention: %d ids, queue buffers %d and %d",
-			len(b.queries), cap(b.waiting.buf), cap(b.retained.buf))
+			len(b.used), cap(b.waiting.buf), cap(b.retained.buf))
 	}
 }
 
@@ -254,33 +255,48 @@ func TestRunWithRealTimer(t *testing.T) {
 
 func TestFIFOReusesFrontHalf(t *testing.T) {
 	var q fifo
-	ps := make([]*Pending, 8)
-	for i := range ps {
-		ps[i] = &Pending{id: int64(i)}
-		q.push(ps[i])
+	for i := range 8 {
+		q.push(entry{id: int64(i)})
 	}
 	capBefore := cap(q.buf)
 	for range 6 {
 		q.pop()
 	}
 	for i := range 4 {
-		q.push(&Pending{id: int64(100 + i)})
+		q.push(entry{id: int64(100 + i)})
 	}
 	if cap(q.buf) != capBefore {
 		t.Fatalf("fifo grew from %d to %d with room at the front", capBefore, cap(q.buf))
 	}
 	var got []int64
-	for p := q.peek(); p != nil; p = q.peek() {
-		got = append(got, p.id)
+	for e, ok := q.peek(); ok; e, ok = q.peek() {
+		got = append(got, e.id)
 		q.pop()
 	}
-	want := []int64{6, 7, 100, 101, 102, 103}
-	if len(got) != len(want) {
+	if want := []int64{6, 7, 100, 101, 102, 103}; !slices.Equal(got, want) {
 		t.Fatalf("order = %v, want %v", got, want)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("order = %v, want %v", got, want)
-		}
+}
+
+// A finished query's record is let go at once: only its id stays, until
+// it is forgotten.
+func TestFinishedQueryIsLetGo(t *testing.T) {
+	b, _, tick := newTestBroker(t, Options{Timeout: 10 * time.Second, Retain: 5 * time.Second})
+	answered := begin(t, b, callbackQuery())
+	if err := b.Answer(testBot, answerReq(answered.ID())); err != nil {
+		t.Fatal(err)
+	}
+	canceled := begin(t, b, callbackQuery())
+	canceled.Cancel()
+	waiting := begin(t, b, callbackQuery())
+	if len(b.pending) != 1 || b.pending[waiting.ID()] != waiting {
+		t.Fatalf("pending records %v, want only the waiting query", b.pending)
+	}
+	if len(b.used) != 3 {
+		t.Fatalf("%d ids in use, want 3", len(b.used))
+	}
+	tick(10 * time.Second)
+	if len(b.pending) != 0 || len(b.used) != 3 {
+		t.Fatalf("after the deadline: %d pending, %d ids; want 0 and 3", len(b.pending), len(b.used))
 	}
 }
