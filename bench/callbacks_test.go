@@ -35,6 +35,7 @@ var (
 	callbackBots    = flag.Int("callback-bots", 4, "BenchmarkCallbackRoundTrip: bots the users' buttons belong to (user i presses a button of bot i mod n)")
 	callbackRate    = flag.Float64("callback-rate", 10000, "BenchmarkCallbackRoundTrip: presses per second of the paced (open-loop) run")
 	callbackProfile = flag.String("callback-profile", "", "BenchmarkCallbackRoundTrip: write each timed section's CPU profile (labelled side=server|client) to <prefix>-<sub-benchmark>.pprof")
+	callbackGC      = flag.Int("callback-gc-percent", app.DefaultGCPercent, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: the collector target (GOGC) of the process with the server in it; -1 turns the collector off. With -server-process it is passed as serve --gc-percent (which takes no -1)")
 	callbackUsers   = flag.Int("callback-users", 1000, "BenchmarkCallbackRoundTrip: users online; the closed-loop runs press with 1, 64 and all of them, the paced ones with all")
 	pendingProfile  = flag.String("pending-profile", "", "BenchmarkPendingQueryMemory: write heap profiles (every allocation sampled) before and after the queries to <prefix>-before.pprof and <prefix>-after.pprof")
 )
@@ -254,11 +255,14 @@ func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Du
 	dir := b.TempDir()
 	seed := seedCallbackStore(b, dir, nUsers, nBots)
 	b.Logf("seeded in %v", time.Since(setupStart))
-	w := &cbWorld{acker: newRawAcker(50 * time.Millisecond), failed: make(chan struct{})}
+	// Acks not sent in front of a request go out once a second. gotd acks
+	// in batches of 20 or every 15 s; a tighter clock would make the load
+	// generator send a frame of acks for nearly every paced press.
+	w := &cbWorld{acker: newRawAcker(time.Second), failed: make(chan struct{})}
 	if inProcess {
 		// The collector target buttonflow serve sets for its process; here
 		// the process holds the clients too.
-		w.gcPercent = debug.SetGCPercent(app.DefaultGCPercent)
+		w.gcPercent = debug.SetGCPercent(*callbackGC)
 		var err error
 		pprof.Do(context.Background(), pprof.Labels("side", "server"), func(ctx context.Context) {
 			w.app, err = app.Start(ctx, app.Config{

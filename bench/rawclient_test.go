@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -431,11 +432,12 @@ type rawAcker struct {
 const ackSlices = 16
 
 // newRawAcker starts flushing every client once per interval, a slice of
-// them at a time.
+// them at a time. Its goroutine counts as the clients' (label side=client).
 func newRawAcker(interval time.Duration) *rawAcker {
 	a := &rawAcker{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(a.done)
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("side", "client")))
 		t := time.NewTicker(interval / ackSlices)
 		defer t.Stop()
 		for tick := 0; ; tick = (tick + 1) % ackSlices {

@@ -79,7 +79,8 @@ func startServerProc(dir string, callbackTimeout time.Duration) (*serverProc, er
 	if p.httpAddr, err = freeAddr(); err != nil {
 		return nil, err
 	}
-	args := []string{"serve", "--data", dir, "--listen", p.mtprotoAddr, "--http", p.httpAddr, "--log-level", "error"}
+	args := []string{"serve", "--data", dir, "--listen", p.mtprotoAddr, "--http", p.httpAddr, "--log-level", "error",
+		"--gc-percent", strconv.Itoa(*callbackGC)}
 	if callbackTimeout > 0 {
 		args = append(args, "--callback-timeout", callbackTimeout.String())
 	}
