@@ -20,7 +20,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // Functions that block all run at once: none waits for a busy goroutine.
 func TestBlockedFunctionsDoNotHoldUpOthers(t *testing.T) {
-	p := New(time.Minute)
+	p := New(time.Minute, 50)
 	release := make(chan struct{})
 	var started sync.WaitGroup
 	started.Add(50)
@@ -40,7 +40,7 @@ func TestBlockedFunctionsDoNotHoldUpOthers(t *testing.T) {
 
 // An idle goroutine takes the next function: no new goroutine is made.
 func TestIdleGoroutineIsReused(t *testing.T) {
-	p := New(time.Minute)
+	p := New(time.Minute, 1)
 	var ids sync.Map
 	for i := range 20 {
 		done := make(chan struct{})
@@ -60,7 +60,7 @@ func TestIdleGoroutineIsReused(t *testing.T) {
 
 // Idle goroutines exit after the idle time.
 func TestIdleGoroutinesExit(t *testing.T) {
-	p := New(20 * time.Millisecond)
+	p := New(20*time.Millisecond, 10)
 	var wg sync.WaitGroup
 	for range 5 {
 		wg.Add(1)
@@ -71,4 +71,45 @@ func TestIdleGoroutinesExit(t *testing.T) {
 	if p.Idle() != 0 {
 		t.Fatalf("%d idle goroutines counted after all exited", p.Idle())
 	}
+}
+
+// Past maxIdle, goroutines that finish exit at once.
+func TestIdleGoroutinesAreBounded(t *testing.T) {
+	p := New(time.Minute, 3)
+	release := make(chan struct{})
+	var started, finished sync.WaitGroup
+	started.Add(20)
+	finished.Add(20)
+	for range 20 {
+		p.Go(func() {
+			defer finished.Done()
+			started.Done()
+			<-release
+		})
+	}
+	started.Wait()
+	close(release)
+	finished.Wait()
+	waitFor(t, "all but 3 have exited", func() bool { return p.Live() == 3 })
+	if p.Idle() != 3 {
+		t.Fatalf("%d idle goroutines, want 3", p.Idle())
+	}
+}
+
+// Close lets the idle goroutines go; functions given after it still run.
+func TestCloseLetsIdleGoroutinesGo(t *testing.T) {
+	p := New(time.Minute, 10)
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		p.Go(wg.Done)
+	}
+	wg.Wait()
+	waitFor(t, "5 idle goroutines", func() bool { return p.Idle() == 5 })
+	p.Close()
+	waitFor(t, "every goroutine has exited", func() bool { return p.Live() == 0 })
+	done := make(chan struct{})
+	p.Go(func() { close(done) })
+	<-done
+	waitFor(t, "the goroutine of a function given after Close has exited", func() bool { return p.Live() == 0 })
 }

@@ -171,6 +171,10 @@ type Broker struct {
 // encrypting and writing an answer grew.
 const callbackIdle = 10 * time.Second
 
+// callbackIdlers bounds the goroutines kept for Then functions: a burst (a
+// bot's thousands of queries timing out together) leaves no more behind.
+const callbackIdlers = 64
+
 // New returns a Broker configured by opts. Start its Run.
 func New(opts Options) *Broker {
 	b := &Broker{
@@ -179,7 +183,7 @@ func New(opts Options) *Broker {
 		log:        opts.Logger,
 		rand:       opts.Rand,
 		resolution: opts.Resolution,
-		callbacks:  workers.New(callbackIdle),
+		callbacks:  workers.New(callbackIdle, callbackIdlers),
 		kick:       make(chan struct{}, 1),
 		closing:    make(chan struct{}),
 		pending:    make(map[int64]*Pending),
@@ -422,4 +426,5 @@ func (b *Broker) Close() {
 	}
 	b.pending, b.used = nil, nil
 	b.waiting, b.retained = fifo{}, fifo{}
+	b.callbacks.Close() // the functions just given still run
 }
