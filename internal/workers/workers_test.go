@@ -18,55 +18,60 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// Functions that block all run at once: none waits for a busy goroutine.
-func TestBlockedFunctionsDoNotHoldUpOthers(t *testing.T) {
-	p := New(time.Minute, 50)
+// runTogether gives p n functions that each block until all n have
+// started (which hangs if one waits for another to end), calls
+// whileBlocked then, and returns once all n have returned.
+func runTogether(p *Pool, n int, whileBlocked func()) {
 	release := make(chan struct{})
-	var started sync.WaitGroup
-	started.Add(50)
-	for range 50 {
+	var started, finished sync.WaitGroup
+	started.Add(n)
+	finished.Add(n)
+	for range n {
 		p.Go(func() {
+			defer finished.Done()
 			started.Done()
 			<-release
 		})
 	}
-	started.Wait() // would hang if a function waited for another to end
-	if p.Live() != 50 {
-		t.Fatalf("%d goroutines for 50 blocked functions", p.Live())
-	}
+	started.Wait()
+	whileBlocked()
 	close(release)
+	finished.Wait()
+}
+
+// Functions that block all run at once: none waits for a busy goroutine.
+func TestBlockedFunctionsDoNotHoldUpOthers(t *testing.T) {
+	p := New(time.Minute, 50)
+	runTogether(p, 50, func() {
+		if p.Live() != 50 {
+			t.Errorf("%d goroutines for 50 blocked functions", p.Live())
+		}
+	})
 	waitFor(t, "all 50 are idle", func() bool { return p.Idle() == 50 })
 }
 
 // An idle goroutine takes the next function: no new goroutine is made.
 func TestIdleGoroutineIsReused(t *testing.T) {
 	p := New(time.Minute, 1)
-	var ids sync.Map
+	ran := 0
 	for i := range 20 {
 		done := make(chan struct{})
-		p.Go(func() { ids.Store(i, true); close(done) })
+		p.Go(func() { ran++; close(done) })
 		<-done
 		waitFor(t, "the goroutine is idle", func() bool { return p.Idle() == 1 })
 		if p.Live() != 1 {
 			t.Fatalf("function %d: %d goroutines, want the one reused", i, p.Live())
 		}
 	}
-	n := 0
-	ids.Range(func(any, any) bool { n++; return true })
-	if n != 20 {
-		t.Fatalf("%d of 20 functions ran", n)
+	if ran != 20 {
+		t.Fatalf("%d of 20 functions ran", ran)
 	}
 }
 
 // Idle goroutines exit after the idle time.
 func TestIdleGoroutinesExit(t *testing.T) {
 	p := New(20*time.Millisecond, 10)
-	var wg sync.WaitGroup
-	for range 5 {
-		wg.Add(1)
-		p.Go(wg.Done)
-	}
-	wg.Wait()
+	runTogether(p, 5, func() {})
 	waitFor(t, "every goroutine has exited", func() bool { return p.Live() == 0 })
 	if p.Idle() != 0 {
 		t.Fatalf("%d idle goroutines counted after all exited", p.Idle())
@@ -76,20 +81,7 @@ func TestIdleGoroutinesExit(t *testing.T) {
 // Past maxIdle, goroutines that finish exit at once.
 func TestIdleGoroutinesAreBounded(t *testing.T) {
 	p := New(time.Minute, 3)
-	release := make(chan struct{})
-	var started, finished sync.WaitGroup
-	started.Add(20)
-	finished.Add(20)
-	for range 20 {
-		p.Go(func() {
-			defer finished.Done()
-			started.Done()
-			<-release
-		})
-	}
-	started.Wait()
-	close(release)
-	finished.Wait()
+	runTogether(p, 20, func() {})
 	waitFor(t, "all but 3 have exited", func() bool { return p.Live() == 3 })
 	if p.Idle() != 3 {
 		t.Fatalf("%d idle goroutines, want 3", p.Idle())
@@ -99,12 +91,7 @@ func TestIdleGoroutinesAreBounded(t *testing.T) {
 // Close lets the idle goroutines go; functions given after it still run.
 func TestCloseLetsIdleGoroutinesGo(t *testing.T) {
 	p := New(time.Minute, 10)
-	var wg sync.WaitGroup
-	for range 5 {
-		wg.Add(1)
-		p.Go(wg.Done)
-	}
-	wg.Wait()
+	runTogether(p, 5, func() {})
 	waitFor(t, "5 idle goroutines", func() bool { return p.Idle() == 5 })
 	p.Close()
 	waitFor(t, "every goroutine has exited", func() bool { return p.Live() == 0 })
