@@ -6,15 +6,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gotd/td/crypto"
-
-	"github.com/buttonflow/buttonflow/internal/mtproto/seal"
-
 	"github.com/gotd/td/bin"
+	"github.com/gotd/td/crypto"
 	"github.com/gotd/td/mt"
 	"github.com/gotd/td/proto"
 
 	"github.com/buttonflow/buttonflow/internal/layer"
+	"github.com/buttonflow/buttonflow/internal/mtproto/seal"
 	"github.com/buttonflow/buttonflow/internal/mtproto/session"
 )
 
