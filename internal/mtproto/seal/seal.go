@@ -14,11 +14,12 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"sync"
 
 	"github.com/gotd/ige"
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/crypto"
+
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // Sizes of the protocol: the least padding, AES's block, and the plaintext
@@ -29,21 +30,13 @@ const (
 	header     = 32
 )
 
-var plaintexts = sync.Pool{New: func() any { return &bin.Buffer{Buf: make([]byte, 0, 512)} }}
-
 // Message encrypts one message from side (crypto.Server for the server's
 // messages to clients, crypto.Client for a client's) into out, replacing
 // what out held: auth_key_id, msg_key and the AES-IGE ciphertext of salt,
 // session_id, msg_id, seq_no, the body's length, the body and its padding.
 func Message(side crypto.Side, k crypto.AuthKey, salt, sessionID, msgID int64, seqNo int32, body bin.Encoder, out *bin.Buffer) error {
-	pt := plaintexts.Get().(*bin.Buffer)
-	defer func() {
-		if cap(pt.Buf) <= 64<<10 { // let big buffers go
-			pt.Reset()
-			plaintexts.Put(pt)
-		}
-	}()
-	pt.Reset()
+	pt := tlenc.Buffer()
+	defer tlenc.Release(pt)
 	pt.PutLong(salt)
 	pt.PutLong(sessionID)
 	pt.PutLong(msgID)

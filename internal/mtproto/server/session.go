@@ -14,6 +14,7 @@ import (
 	"github.com/buttonflow/buttonflow/internal/layer"
 	"github.com/buttonflow/buttonflow/internal/mtproto/seal"
 	"github.com/buttonflow/buttonflow/internal/mtproto/session"
+	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
 
 // Session is one MTProto session: an auth key and a client-chosen session id,
@@ -186,8 +187,8 @@ func (srv *Server) write(ctx context.Context, s *Session, c *conn, msgID int64, 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
-	buf := bufPool.Get().(*bin.Buffer)
-	defer putBuf(buf)
+	buf := tlenc.Buffer()
+	defer tlenc.Release(buf)
 	if err := seal.Message(crypto.Server, s.key.key, srv.salts.Current(s.key.id, srv.now()), s.id, msgID, seqNo, body, buf); err != nil {
 		return fmt.Errorf("encrypt: %w", err)
 	}
@@ -321,14 +322,4 @@ func resendOf(s *Session, m outMsg) outMsg {
 		return outMsg{resend: &kept}
 	}
 	return m
-}
-
-var bufPool = sync.Pool{New: func() any { return &bin.Buffer{Buf: make([]byte, 0, 512)} }}
-
-func putBuf(b *bin.Buffer) {
-	if cap(b.Buf) > 64<<10 {
-		return // let big buffers go
-	}
-	b.Reset()
-	bufPool.Put(b)
 }
