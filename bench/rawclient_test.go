@@ -147,38 +147,25 @@ func (c *rawClient) invoke(body []byte, done func(res []byte, err error)) error 
 	return c.send(body, call)
 }
 
-// send numbers body as a content-related message, puts any pending acks in
-// front of it (in a msg_container) and writes it.
+// send numbers body as a content-related message and writes it with any
+// pending acks (in a msg_container), or queues it while the client is
+// corked.
 func (c *rawClient) send(body []byte, call *rawCall) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	var ackID int64
-	if len(c.acks) > 0 {
-		ackID = c.nextID()
-	}
 	id := c.nextID()
 	c.seq++
-	seq := c.seq*2 - 1
 	if call != nil {
 		// Registered before the write: the answer may come back at once.
 		c.mu.Lock()
 		c.calls[id] = call
 		c.mu.Unlock()
 	}
+	c.queued = append(c.queued, proto.Message{ID: id, SeqNo: int(c.seq*2 - 1), Bytes: len(body), Body: body})
 	if c.corked {
-		c.queued = append(c.queued, proto.Message{ID: id, SeqNo: int(seq), Bytes: len(body), Body: body})
 		return nil
 	}
-	if ackID == 0 {
-		return c.write(id, seq, rawTL(body))
-	}
-	ack := encodeTL(&mt.MsgsAck{MsgIDs: c.acks})
-	c.acks = c.acks[:0]
-	cont := &proto.MessageContainer{Messages: []proto.Message{
-		{ID: ackID, SeqNo: int(c.seq * 2), Bytes: len(ack), Body: ack},
-		{ID: id, SeqNo: int(seq), Bytes: len(body), Body: body},
-	}}
-	return c.write(c.nextID(), c.seq*2, cont)
+	return c.flushLocked()
 }
 
 // cork holds requests back until uncork.
@@ -188,12 +175,18 @@ func (c *rawClient) cork() {
 	c.wmu.Unlock()
 }
 
-// uncork sends the requests held back, with the pending acks in front, in
-// one frame.
+// uncork sends the requests held back.
 func (c *rawClient) uncork() error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.corked = false
+	return c.flushLocked()
+}
+
+// flushLocked writes the queued requests, with the pending acks, in one
+// frame (a msg_container when there is more than one message); c.wmu must
+// be held.
+func (c *rawClient) flushLocked() error {
 	if len(c.queued) == 0 {
 		return nil
 	}
