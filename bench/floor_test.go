@@ -174,10 +174,12 @@ func (w *relayWorld) close() {
 // BenchmarkRelayFloor measures the floor under BenchmarkCallbackRoundTrip on
 // this machine: N users each pressing in a closed loop, as there, through a
 // server that only relays the bytes to one of 4 bots and the bots' replies
-// back (see relayWorld). It reports round trips per second, latency, and the
-// whole process's CPU per round trip (server, users and bots together: the
-// two sides cannot be told apart at this level, and both are on the same
-// cores in BenchmarkCallbackRoundTrip too).
+// back (see relayWorld); then, as there, 1000 users pressing open loop at
+// -callback-rate presses per second (paced-…), which is the floor under its
+// paced latency. It reports round trips per second, latency, and the whole
+// process's CPU per round trip (server, users and bots together: the two
+// sides cannot be told apart at this level, and both are on the same cores
+// in BenchmarkCallbackRoundTrip too).
 func BenchmarkRelayFloor(b *testing.B) {
 	const nBots = 4
 	for _, n := range []int{1, 64, 1000} {
@@ -215,20 +217,83 @@ func BenchmarkRelayFloor(b *testing.B) {
 				})
 			}
 			users.Wait()
-			elapsed := time.Since(start)
-			cpu := cpuTime(b) - cpu0
-			b.StopTimer()
-			if err := w.failed.Load(); err != nil {
-				b.Fatal(*err)
-			}
-			if ctx.Err() != nil {
-				b.Fatal("round trips not done in 5 minutes")
-			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "rt/s")
-			b.ReportMetric(float64(lat[b.N/2])/1e6, "p50-ms")
-			b.ReportMetric(float64(lat[b.N*99/100])/1e6, "p99-ms")
-			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/rt")
+			w.report(ctx, b, lat, time.Since(start), cpuTime(b)-cpu0)
 		})
 	}
+	const paced = 1000
+	b.Run(fmt.Sprintf("paced-users=%d-rate=%d", paced, int(*callbackRate)), func(b *testing.B) {
+		w := startRelayWorld(b, paced, nBots)
+		defer w.close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		lat := make([]int64, b.N)
+		sent := make([]time.Time, b.N)
+		// Each user's presses come back in the order they went out (one
+		// connection each way, one bot per user): a user's reader takes
+		// the index of its oldest press from its queue.
+		queues := make([]chan int, paced)
+		var users sync.WaitGroup
+		for u, c := range w.users {
+			queues[u] = make(chan int, max(16, b.N/paced+1))
+			users.Go(func() {
+				r := bufio.NewReaderSize(c, 4096)
+				var msg [relayMsgSize]byte
+				for j := range queues[u] {
+					if _, err := io.ReadFull(r, msg[:]); err != nil {
+						w.fail(fmt.Errorf("user read: %w", err))
+						return
+					}
+					lat[j] = int64(time.Since(sent[j]))
+				}
+			})
+		}
+		b.ResetTimer()
+		cpu0 := cpuTime(b)
+		start := time.Now()
+		var msg [relayMsgSize]byte
+		pace(b.N, *callbackRate, start, func(j int) {
+			if ctx.Err() != nil || w.failed.Load() != nil {
+				return
+			}
+			u := j % paced
+			sent[j] = time.Now()
+			queues[u] <- j
+			if _, err := w.users[u].Write(msg[:]); err != nil {
+				w.fail(fmt.Errorf("user write: %w", err))
+			}
+		})
+		for _, q := range queues {
+			close(q)
+		}
+		waitOrCancel(ctx, &users)
+		w.report(ctx, b, lat, time.Since(start), cpuTime(b)-cpu0)
+	})
+}
+
+// waitOrCancel waits for wg, or for ctx to end.
+func waitOrCancel(ctx context.Context, wg *sync.WaitGroup) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// report stops b's timer, fails b on the world's first error or ctx's end,
+// and reports b.N round trips in elapsed with latencies lat and the
+// process's CPU time cpu.
+func (w *relayWorld) report(ctx context.Context, b *testing.B, lat []int64, elapsed, cpu time.Duration) {
+	b.StopTimer()
+	if err := w.failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	if ctx.Err() != nil {
+		b.Fatal("round trips not done in 5 minutes")
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "rt/s")
+	b.ReportMetric(float64(lat[b.N/2])/1e6, "p50-ms")
+	b.ReportMetric(float64(lat[b.N*99/100])/1e6, "p99-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/rt")
 }
