@@ -718,24 +718,39 @@ func procSyscalls(b *testing.B, p *serverProc) (reads, writes int64, ok bool) {
 // nice, system, irq, softirq and steal from /proc/stat); false where there
 // is no /proc/stat.
 func machineBusy() (time.Duration, bool) {
+	ticks, ok := cpuTicks()
+	if !ok {
+		return 0, false
+	}
+	var busy int64
+	for _, i := range []int{0, 1, 2, 5, 6, 7} { // user nice system irq softirq steal
+		busy += ticks[i]
+	}
+	return time.Duration(busy) * 10 * time.Millisecond, true // USER_HZ is 100 on Linux
+}
+
+// cpuTicks returns the machine's CPU time so far (all CPUs), in ticks of
+// 10 ms, from the first line of /proc/stat: user, nice, system, idle,
+// iowait, irq, softirq and steal.
+func cpuTicks() ([8]int64, bool) {
+	var ticks [8]int64
 	data, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, false
+		return ticks, false
 	}
 	line, _, _ := strings.Cut(string(data), "\n")
 	f := strings.Fields(line)
 	if len(f) < 9 || f[0] != "cpu" {
-		return 0, false
+		return ticks, false
 	}
-	var ticks int64
-	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system irq softirq steal
-		v, err := strconv.ParseInt(f[i], 10, 64)
+	for i := range ticks {
+		v, err := strconv.ParseInt(f[i+1], 10, 64)
 		if err != nil {
-			return 0, false
+			return ticks, false
 		}
-		ticks += v
+		ticks[i] = v
 	}
-	return time.Duration(ticks) * 10 * time.Millisecond, true // USER_HZ is 100 on Linux
+	return ticks, true
 }
 
 // settledMemory collects garbage until the goroutine stacks stop shrinking
