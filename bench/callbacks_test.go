@@ -35,7 +35,8 @@ var (
 	callbackBots    = flag.Int("callback-bots", 4, "BenchmarkCallbackRoundTrip: bots the users' buttons belong to (user i presses a button of bot i mod n)")
 	callbackRate    = flag.Float64("callback-rate", 10000, "BenchmarkCallbackRoundTrip: presses per second of the paced (open-loop) run")
 	callbackProfile = flag.String("callback-profile", "", "BenchmarkCallbackRoundTrip: write each timed section's CPU profile (labelled side=server|client) to <prefix>-<sub-benchmark>.pprof")
-	callbackGC      = flag.Int("callback-gc-percent", app.DefaultGCPercent, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: the collector target (GOGC) of the process with the server in it; -1 turns the collector off. With -server-process it is passed as serve --gc-percent (which takes no -1)")
+	callbackGC      = flag.Int("callback-gc-percent", app.DefaultGCPercent, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: the collector target (GOGC) of the process with the server in it; -1 turns the collector off (with -server-process, give -callback-memory-limit-mib too). With -server-process it is passed as serve --gc-percent (-1 as off)")
+	callbackMemMiB  = flag.Int("callback-memory-limit-mib", 0, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: a soft memory limit (GOMEMLIMIT) in MiB for the process with the server in it; 0 for none. With -server-process it is passed as serve --memory-limit")
 	callbackUsers   = flag.Int("callback-users", 1000, "BenchmarkCallbackRoundTrip: users online; the closed-loop runs press with 1, 64 and all of them, the paced ones with all")
 	pendingProfile  = flag.String("pending-profile", "", "BenchmarkPendingQueryMemory: write heap profiles (every allocation sampled) before and after the queries to <prefix>-before.pprof and <prefix>-after.pprof")
 )
@@ -128,7 +129,8 @@ type cbBot struct {
 type cbWorld struct {
 	// Exactly one of app (in process) and proc (its own process) is set.
 	app         *app.App
-	gcPercent   int // the process's collector target before app started
+	gcPercent   int   // the process's collector target before app started
+	memoryLimit int64 // and its memory limit
 	proc        *serverProc
 	mtprotoAddr string
 	httpAddr    string
@@ -164,6 +166,7 @@ func (w *cbWorld) close() {
 	if w.app != nil {
 		_ = w.app.Close()
 		debug.SetGCPercent(w.gcPercent)
+		debug.SetMemoryLimit(w.memoryLimit)
 	}
 	if w.proc != nil {
 		_ = w.proc.close()
@@ -263,6 +266,10 @@ func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Du
 		// The collector target buttonflow serve sets for its process; here
 		// the process holds the clients too.
 		w.gcPercent = debug.SetGCPercent(*callbackGC)
+		w.memoryLimit = debug.SetMemoryLimit(-1) // reads it
+		if *callbackMemMiB > 0 {
+			debug.SetMemoryLimit(int64(*callbackMemMiB) << 20)
+		}
 		var err error
 		pprof.Do(context.Background(), pprof.Labels("side", "server"), func(ctx context.Context) {
 			w.app, err = app.Start(ctx, app.Config{

@@ -79,8 +79,14 @@ func startServerProc(dir string, callbackTimeout time.Duration) (*serverProc, er
 	if p.httpAddr, err = freeAddr(); err != nil {
 		return nil, err
 	}
-	args := []string{"serve", "--data", dir, "--listen", p.mtprotoAddr, "--http", p.httpAddr, "--log-level", "error",
-		"--gc-percent", strconv.Itoa(*callbackGC)}
+	gc := strconv.Itoa(*callbackGC)
+	if *callbackGC < 0 {
+		gc = "off"
+	}
+	args := []string{"serve", "--data", dir, "--listen", p.mtprotoAddr, "--http", p.httpAddr, "--log-level", "error", "--gc-percent", gc}
+	if *callbackMemMiB > 0 {
+		args = append(args, "--memory-limit", strconv.Itoa(*callbackMemMiB)+"MiB")
+	}
 	if callbackTimeout > 0 {
 		args = append(args, "--callback-timeout", callbackTimeout.String())
 	}

@@ -32,7 +32,7 @@ import (
 const usage = `buttonflow: a Telegram-compatible server for the bot button flow
 
 Usage:
-  buttonflow serve [--data DIR] [--listen HOST:PORT] [--http HOST:PORT] [--advertise HOST:PORT] [--login-code CODE] [--callback-timeout D] [--gc-percent N]
+  buttonflow serve [--data DIR] [--listen HOST:PORT] [--http HOST:PORT] [--advertise HOST:PORT] [--login-code CODE] [--callback-timeout D] [--gc-percent N|off] [--memory-limit SIZE]
   buttonflow key   [--data DIR]
   buttonflow bot create [--data DIR] --username NAME [--name TITLE] [--owner USER] [--inline [--placeholder P]]
   buttonflow bot game add [--data DIR] --username BOT --short-name NAME --title T --url URL
@@ -85,17 +85,23 @@ func serve(args []string, stderr io.Writer) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	loginCode := fs.String("login-code", "", "a login code valid for every phone (development and tests)")
 	callbackTimeout := fs.Duration("callback-timeout", 15*time.Second, "how long a callback query waits for the bot before BOT_RESPONSE_TIMEOUT")
-	gcPercent := fs.Int("gc-percent", app.DefaultGCPercent, "garbage collector target, as GOGC: how far the heap grows, in percent of the live heap, before a collection (the GOGC environment variable wins unless this flag is given)")
+	gcPercent := gcPercentFlag(app.DefaultGCPercent)
+	fs.Var(&gcPercent, "gc-percent", "garbage collector target, as GOGC: how far the heap grows, in percent of the live heap, before a collection, or off (with --memory-limit); the GOGC environment variable wins unless this flag is given")
+	var memoryLimit memoryLimitFlag
+	fs.Var(&memoryLimit, "memory-limit", "soft memory limit, as GOMEMLIMIT (512MiB, 2GiB): the collector runs whenever the heap would pass it (default: GOMEMLIMIT, else none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	if *gcPercent < 1 {
-		return fmt.Errorf("--gc-percent: %d: want a percentage of at least 1", *gcPercent)
+	if err := checkGCOff(gcPercent, memoryLimit, os.Getenv("GOMEMLIMIT")); err != nil {
+		return err
 	}
-	if percent, ok := gcTarget(fs, *gcPercent, os.Getenv("GOGC")); ok {
+	if memoryLimit > 0 {
+		debug.SetMemoryLimit(int64(memoryLimit))
+	}
+	if percent, ok := gcTarget(fs, int(gcPercent), os.Getenv("GOGC")); ok {
 		debug.SetGCPercent(percent)
 	}
 	var level slog.Level
@@ -122,8 +128,8 @@ func serve(args []string, stderr io.Writer) error {
 }
 
 // gcTarget is the collector target serve sets from its parsed flags (fs,
-// with --gc-percent's value percent) and the GOGC environment variable
-// gogc; false leaves the runtime's own, which GOGC set.
+// with --gc-percent's value percent, -1 for off) and the GOGC environment
+// variable gogc; false leaves the runtime's own, which GOGC set.
 func gcTarget(fs *flag.FlagSet, percent int, gogc string) (int, bool) {
 	given := false
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "gc-percent" })

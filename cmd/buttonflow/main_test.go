@@ -50,24 +50,86 @@ func TestGCTarget(t *testing.T) {
 		{nil, "off", 0, false},                // GOGC chose
 		{[]string{"--gc-percent", "250"}, "", 250, true},
 		{[]string{"--gc-percent", "250"}, "off", 250, true}, // the flag wins
+		{[]string{"--gc-percent", "off"}, "150", -1, true},  // the flag wins
 	} {
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		percent := fs.Int("gc-percent", app.DefaultGCPercent, "")
+		percent := gcPercentFlag(app.DefaultGCPercent)
+		fs.Var(&percent, "gc-percent", "")
 		if err := fs.Parse(tc.args); err != nil {
 			t.Fatal(err)
 		}
-		got, applies := gcTarget(fs, *percent, tc.gogc)
+		got, applies := gcTarget(fs, int(percent), tc.gogc)
 		if got != tc.want || applies != tc.applies {
 			t.Errorf("args %v GOGC %q: got %d, %v; want %d, %v", tc.args, tc.gogc, got, applies, tc.want, tc.applies)
 		}
 	}
 }
 
-func TestServeRefusesAGCPercentBelowOne(t *testing.T) {
-	var out, errOut bytes.Buffer
-	code := run([]string{"serve", "--data", t.TempDir(), "--gc-percent", "0"}, &out, &errOut)
-	if code != 1 || !strings.Contains(errOut.String(), "--gc-percent: 0: want a percentage of at least 1") {
-		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+func TestMemoryLimitFlag(t *testing.T) {
+	for in, want := range map[string]int64{
+		"1":       1,
+		"4096B":   4096,
+		"64KiB":   64 << 10,
+		"512MiB":  512 << 20,
+		"2GiB":    2 << 30,
+		"1TiB":    1 << 40,
+		"1536MiB": 1536 << 20,
+	} {
+		var m memoryLimitFlag
+		if err := m.Set(in); err != nil || int64(m) != want {
+			t.Errorf("Set(%q): %d, %v; want %d", in, m, err, want)
+		}
+	}
+	for in, want := range map[int64]string{2 << 30: "2GiB", 1536 << 20: "1536MiB", 1000: "1000B"} {
+		if m := memoryLimitFlag(in); m.String() != want {
+			t.Errorf("String of %d: %q, want %q", in, m.String(), want)
+		}
+	}
+	for _, in := range []string{"", "0", "-1GiB", "2GB", "2 GiB", "1.5GiB", "GiB", "off", "99999999TiB"} {
+		var m memoryLimitFlag
+		if err := m.Set(in); err == nil {
+			t.Errorf("Set(%q) = %d, want an error", in, m)
+		}
+	}
+}
+
+func TestServeRefusesBadCollectorSettings(t *testing.T) {
+	for _, tc := range []struct {
+		args       []string
+		gomemlimit string
+		want       string
+	}{
+		{[]string{"--gc-percent", "0"}, "", `invalid value "0" for flag -gc-percent: want a percentage of at least 1, or off`},
+		{[]string{"--gc-percent", "lots"}, "", `invalid value "lots" for flag -gc-percent: want a percentage of at least 1, or off`},
+		{[]string{"--memory-limit", "2GB"}, "", `invalid value "2GB" for flag -memory-limit: want a size such as 512MiB or 2GiB`},
+		{[]string{"--gc-percent", "off"}, "", "--gc-percent off needs --memory-limit (or GOMEMLIMIT)"},
+		{[]string{"--gc-percent", "off"}, "off", "--gc-percent off needs --memory-limit (or GOMEMLIMIT)"},
+	} {
+		t.Setenv("GOMEMLIMIT", tc.gomemlimit)
+		var out, errOut bytes.Buffer
+		code := run(append([]string{"serve", "--data", t.TempDir()}, tc.args...), &out, &errOut)
+		if code == 0 || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("serve %v (GOMEMLIMIT %q): exit %d, stderr %q; want an error with %q", tc.args, tc.gomemlimit, code, errOut.String(), tc.want)
+		}
+	}
+}
+
+func TestCheckGCOff(t *testing.T) {
+	for _, tc := range []struct {
+		percent    gcPercentFlag
+		limit      memoryLimitFlag
+		gomemlimit string
+		ok         bool
+	}{
+		{400, 0, "", true},
+		{-1, 2 << 30, "", true},
+		{-1, 0, "2GiB", true},
+		{-1, 0, "", false},
+		{-1, 0, "off", false},
+	} {
+		if err := checkGCOff(tc.percent, tc.limit, tc.gomemlimit); (err == nil) != tc.ok {
+			t.Errorf("checkGCOff(%v, %v, %q) = %v; want ok %v", tc.percent, tc.limit, tc.gomemlimit, err, tc.ok)
+		}
 	}
 }
 
