@@ -32,16 +32,16 @@ type Session struct {
 	pendingAcks []int64
 	// acksHeld says a slow request's ack waits (at most Options.AckDelay) for its
 	// answer to carry it, and held results (of lazy methods) wait with
-	// it (at most Options.LazyDelay); ackHold numbers the holds, so that
-	// the timer of a hold that an outgoing message already ended, or that a
-	// sooner one replaced, does not cut a later one short. holdEnd is when
-	// the current hold's timer fires.
-	acksHeld bool
-	ackHold  uint64
-	holdEnd  time.Time
-	held     []outMsg
-	conns    []*conn
-	lastSeen time.Time
+	// it (at most Options.LazyDelay). holdEnd is when the current hold
+	// ends, and holdTimer (made by the first hold, reset by the next ones)
+	// fires then; a firing before holdEnd is a replaced hold's and does
+	// nothing.
+	acksHeld  bool
+	holdEnd   time.Time
+	holdTimer *time.Timer
+	held      []outMsg
+	conns     []*conn
+	lastSeen  time.Time
 }
 
 func newSession(k *authKey, id int64, now time.Time) *Session {
@@ -127,40 +127,60 @@ func (s *Session) frame(now time.Time, msgs []outMsg) (msgID int64, seqNo int32,
 		s.held = nil
 		s.acksHeld = false
 	}
-	var list []proto.Message
-	if len(s.pendingAcks) > 0 {
-		ack := encode(&mt.MsgsAck{MsgIDs: s.pendingAcks})
-		s.pendingAcks = nil
-		s.acksHeld = false
-		list = append(list, proto.Message{
-			ID: s.outbox.NextID(now, false), SeqNo: int(s.outbox.NextSeqNo(false)),
-			Bytes: len(ack), Body: ack,
-		})
+	acks := len(s.pendingAcks) > 0
+	n := len(msgs)
+	if acks {
+		n++
 	}
-	for _, m := range msgs {
-		if m.resend != nil {
-			r := m.resend
-			list = append(list, proto.Message{ID: r.ID, SeqNo: int(r.SeqNo), Bytes: len(r.Body), Body: r.Body})
-			continue
-		}
-		id := s.outbox.NextID(now, m.response)
-		seq := s.outbox.NextSeqNo(m.content)
-		if m.content {
-			s.outbox.Keep(session.OutMsg{ID: id, SeqNo: seq, ReqMsgID: m.reqMsgID, Body: m.body})
-		}
-		if m.reqMsgID != 0 {
-			s.inbox.SetAnswered(m.reqMsgID, id)
-		}
-		list = append(list, proto.Message{ID: id, SeqNo: int(seq), Bytes: len(m.body), Body: m.body})
-	}
-	switch len(list) {
+	switch n {
 	case 0:
 		return 0, 0, nil
-	case 1:
-		m := list[0]
+	case 1: // the usual frame: no container, no list
+		var m proto.Message
+		if acks {
+			m = s.ackLocked(now)
+		} else {
+			m = s.numberLocked(now, msgs[0])
+		}
 		return m.ID, int32(m.SeqNo), rawBody(m.Body)
 	}
+	list := make([]proto.Message, 0, n)
+	if acks {
+		list = append(list, s.ackLocked(now))
+	}
+	for _, m := range msgs {
+		list = append(list, s.numberLocked(now, m))
+	}
 	return s.outbox.NextID(now, false), s.outbox.NextSeqNo(false), &proto.MessageContainer{Messages: list}
+}
+
+// ackLocked numbers a msgs_ack of the pending acks, which it clears.
+func (s *Session) ackLocked(now time.Time) proto.Message {
+	ack := encode(&mt.MsgsAck{MsgIDs: s.pendingAcks})
+	s.pendingAcks = nil
+	s.acksHeld = false
+	return proto.Message{
+		ID: s.outbox.NextID(now, false), SeqNo: int(s.outbox.NextSeqNo(false)),
+		Bytes: len(ack), Body: ack,
+	}
+}
+
+// numberLocked gives m its msg_id and seqno (a resend keeps its own), keeps
+// a content-related message until it is acked and marks the request it
+// answers as answered.
+func (s *Session) numberLocked(now time.Time, m outMsg) proto.Message {
+	if r := m.resend; r != nil {
+		return proto.Message{ID: r.ID, SeqNo: int(r.SeqNo), Bytes: len(r.Body), Body: r.Body}
+	}
+	id := s.outbox.NextID(now, m.response)
+	seq := s.outbox.NextSeqNo(m.content)
+	if m.content {
+		s.outbox.Keep(session.OutMsg{ID: id, SeqNo: seq, ReqMsgID: m.reqMsgID, Body: m.body})
+	}
+	if m.reqMsgID != 0 {
+		s.inbox.SetAnswered(m.reqMsgID, id)
+	}
+	return proto.Message{ID: id, SeqNo: int(seq), Bytes: len(m.body), Body: m.body}
 }
 
 // rawBody encodes pre-serialized bytes as they are.
@@ -214,19 +234,19 @@ func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
 // holdResult holds the result of a lazy method with the pending acks: they
 // go out with the next message to the client, or on their own after
 // Options.LazyDelay.
-func (srv *Server) holdResult(s *Session, c *conn, m outMsg) {
-	srv.hold(s, c, &m)
+func (srv *Server) holdResult(s *Session, m outMsg) {
+	srv.hold(s, &m)
 }
 
 // holdAcks lets the pending acks wait up to Options.AckDelay for an outgoing
 // message to ride with; then they go out on their own.
-func (srv *Server) holdAcks(s *Session, c *conn) { srv.hold(s, c, nil) }
+func (srv *Server) holdAcks(s *Session) { srv.hold(s, nil) }
 
 // hold starts a hold, unless one runs that ends no later than this one
 // would, and adds result to it, in one step: a frame sent in between cannot
 // end the hold before the result joins it. A result holds for
 // Options.LazyDelay, acks alone for Options.AckDelay.
-func (srv *Server) hold(s *Session, c *conn, result *outMsg) {
+func (srv *Server) hold(s *Session, result *outMsg) {
 	delay := srv.opts.AckDelay
 	if result != nil {
 		delay = srv.opts.LazyDelay
@@ -241,32 +261,39 @@ func (srv *Server) hold(s *Session, c *conn, result *outMsg) {
 		return // the running hold ends first
 	}
 	s.acksHeld = true
-	s.ackHold++
 	s.holdEnd = end
-	hold := s.ackHold
+	if s.holdTimer == nil {
+		s.holdTimer = time.AfterFunc(delay, func() { srv.holdEnded(s) })
+	} else {
+		s.holdTimer.Reset(delay)
+	}
 	s.mu.Unlock()
-	time.AfterFunc(delay, func() {
-		s.mu.Lock()
-		current := s.acksHeld && s.ackHold == hold
-		if current {
-			s.acksHeld = false
-		}
-		s.mu.Unlock()
-		if !current {
-			return // the acks went out with a message
-		}
-		if srv.life.Err() != nil {
-			return
-		}
-		// The newest connection, as deliver does: the client may have moved.
-		target := c
-		if live := s.liveConns(false); len(live) > 0 {
-			target = live[len(live)-1]
-		}
-		if err := srv.flushAcks(srv.life, s, target); err != nil {
-			srv.log.Debug("send held acks", "err", err)
-		}
-	})
+}
+
+// holdEnded sends what s's hold kept, unless an outgoing message took it
+// already or the hold was replaced by one that ends later.
+func (srv *Server) holdEnded(s *Session) {
+	s.mu.Lock()
+	current := s.acksHeld && !time.Now().Before(s.holdEnd)
+	if current {
+		s.acksHeld = false
+	}
+	s.mu.Unlock()
+	if !current {
+		return // the acks went out with a message, or a later hold runs
+	}
+	if srv.life.Err() != nil {
+		return
+	}
+	// The newest connection, as deliver does: the client may have moved.
+	// With none, the acks wait for the next frame.
+	live := s.liveConns(false)
+	if len(live) == 0 {
+		return
+	}
+	if err := srv.flushAcks(srv.life, s, live[len(live)-1]); err != nil {
+		srv.log.Debug("send held acks", "err", err)
+	}
 }
 
 // deliver sends m on the session's newest live connection, or the next
