@@ -31,7 +31,7 @@ func FuzzUpRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := parseRef(tr.latest, callRef, out); err != nil {
+		if _, err := parseRef(tr.mustTables().latest, callRef, out); err != nil {
 			t.Fatalf("UpRequest accepted %x but wrote %x, which does not parse in Latest: %v", b, out, err)
 		}
 	})
@@ -57,7 +57,7 @@ func FuzzDownObject(f *testing.F) {
 	f.Add(uint8(5), encode(f, nestedJSON(100)))
 	f.Add(uint8(0), []byte(wire{}.u32(0x74ae4240).u32(vectorID).u32(0xffffffff)))
 	tr := Default()
-	old := tr.down[198].dst
+	old := tr.mustTables().down[198].dst
 	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
 		typ := fuzzTypes[int(which)%len(fuzzTypes)]
 		out, err := tr.DownObject(198, typ, b)

@@ -35,13 +35,13 @@ var callRef = &tref{kind: kCall}
 // downCall converts a Latest function call to layer: the reverse of
 // UpRequest, which the API does not need but the round trips do.
 func downCall(tr *Transcoder, layer int, b []byte) ([]byte, error) {
-	return tr.down[layer].convert(callRef, callRef, b, layer)
+	return tr.mustTables().down[layer].convert(callRef, callRef, b, layer)
 }
 
 // upObject converts a boxed object of type typ from layer to Latest: the
 // reverse of DownObject.
 func upObject(tr *Transcoder, layer int, typ string, b []byte) ([]byte, error) {
-	d := tr.up[layer]
+	d := tr.mustTables().up[layer]
 	st, err := d.src.parseType(typ)
 	if err != nil {
 		return nil, err
@@ -112,4 +112,13 @@ func (w wire) str(s string) wire {
 	var b bin.Buffer
 	b.PutString(s)
 	return append(w, b.Buf...)
+}
+
+// mustTables builds t's conversion tables; it panics if they do not build.
+func (t *Transcoder) mustTables() *tables {
+	tb, err := t.tables()
+	if err != nil {
+		panic(err)
+	}
+	return tb
 }

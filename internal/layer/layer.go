@@ -36,10 +36,19 @@ var (
 var schemas embed.FS
 
 // Transcoder converts TL-serialized objects between the supported layers and
-// Latest. It is immutable after construction and safe for concurrent use.
+// Latest. It is safe for concurrent use. The conversion tables (every
+// schema, parsed, and the plans between them: megabytes of small objects)
+// are built on the first conversion a client of an older layer needs, so a
+// server whose clients all speak Latest never holds them.
 type Transcoder struct {
+	layers  []int             // every layer with a schema, ascending
+	methods map[uint32]string // Latest's method names by constructor id
+	tables  func() (*tables, error)
+}
+
+// tables is what converting needs: every schema and the plans between them.
+type tables struct {
 	latest *schema
-	layers []int
 	up     map[int]*direction // client layer -> Latest
 	down   map[int]*direction // Latest -> client layer
 }
@@ -49,12 +58,12 @@ var (
 	defaultT    *Transcoder
 )
 
-// Default returns the Transcoder for the embedded schemas, built on first
+// Default returns the Transcoder for the embedded schemas, made on first
 // use. It panics only if the embedded schemas are broken, which the tests
 // rule out.
 func Default() *Transcoder {
 	defaultOnce.Do(func() {
-		t, err := build(schemas)
+		t, err := newTranscoder(schemas)
 		if err != nil {
 			panic(fmt.Sprintf("layer: embedded schemas: %v", err))
 		}
@@ -63,37 +72,86 @@ func Default() *Transcoder {
 	return defaultT
 }
 
-// build parses every schema/<layer>.tl in fsys.
-func build(fsys fs.FS) (*Transcoder, error) {
+// newTranscoder lists the schema/<layer>.tl files of fsys and reads Latest's
+// method names; the conversion tables are built from fsys when first needed.
+func newTranscoder(fsys fs.FS) (*Transcoder, error) {
+	files, err := schemaFiles(fsys)
+	if err != nil {
+		return nil, err
+	}
+	latest, ok := files[Latest]
+	if !ok {
+		return nil, fmt.Errorf("no schema for Latest layer %d", Latest)
+	}
+	s, err := readSchema(fsys, latest, Latest)
+	if err != nil {
+		return nil, err
+	}
+	t := &Transcoder{
+		methods: make(map[uint32]string, len(s.fnByID)),
+		tables:  sync.OnceValues(func() (*tables, error) { return build(fsys) }),
+	}
+	for id, m := range s.fnByID {
+		t.methods[id] = m.name
+	}
+	for n := range files {
+		t.layers = append(t.layers, n)
+	}
+	slices.Sort(t.layers)
+	return t, nil
+}
+
+// schemaFiles maps each layer to its file, schema/<layer>.tl, in fsys.
+func schemaFiles(fsys fs.FS) (map[int]string, error) {
 	files, err := fs.Glob(fsys, "schema/*.tl")
 	if err != nil {
 		return nil, err
 	}
-	parsed := map[int]*schema{}
+	out := make(map[int]string, len(files))
 	for _, f := range files {
 		n, err := strconv.Atoi(strings.TrimSuffix(path.Base(f), ".tl"))
 		if err != nil {
 			return nil, fmt.Errorf("%s: file name is not a layer number", f)
 		}
-		data, err := fs.ReadFile(fsys, f)
-		if err != nil {
+		out[n] = f
+	}
+	return out, nil
+}
+
+// readSchema parses the schema file f of layer n.
+func readSchema(fsys fs.FS, f string, n int) (*schema, error) {
+	data, err := fs.ReadFile(fsys, f)
+	if err != nil {
+		return nil, err
+	}
+	s, err := parseSchema(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f, err)
+	}
+	if s.layer != n {
+		return nil, fmt.Errorf("%s: declares layer %d", f, s.layer)
+	}
+	return s, nil
+}
+
+// build parses every schema/<layer>.tl in fsys and plans the conversions
+// between each layer and Latest.
+func build(fsys fs.FS) (*tables, error) {
+	files, err := schemaFiles(fsys)
+	if err != nil {
+		return nil, err
+	}
+	parsed := map[int]*schema{}
+	for n, f := range files {
+		if parsed[n], err = readSchema(fsys, f, n); err != nil {
 			return nil, err
 		}
-		s, err := parseSchema(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
-		if s.layer != n {
-			return nil, fmt.Errorf("%s: declares layer %d", f, s.layer)
-		}
-		parsed[n] = s
 	}
-	t := &Transcoder{latest: parsed[Latest], up: map[int]*direction{}, down: map[int]*direction{}}
+	t := &tables{latest: parsed[Latest], up: map[int]*direction{}, down: map[int]*direction{}}
 	if t.latest == nil {
 		return nil, fmt.Errorf("no schema for Latest layer %d", Latest)
 	}
 	for n, s := range parsed {
-		t.layers = append(t.layers, n)
 		if n == Latest {
 			continue
 		}
@@ -104,18 +162,37 @@ func build(fsys fs.FS) (*Transcoder, error) {
 			return nil, fmt.Errorf("layer %d to %d: %w", Latest, n, err)
 		}
 	}
-	slices.Sort(t.layers)
 	return t, nil
 }
 
 // Supported reports whether the transcoder has a schema for layer.
 func (t *Transcoder) Supported(layer int) bool {
-	return layer == Latest || t.up[layer] != nil
+	_, ok := slices.BinarySearch(t.layers, layer)
+	return ok
 }
 
 // Layers returns the supported layers in ascending order.
 func (t *Transcoder) Layers() []int {
 	return slices.Clone(t.layers)
+}
+
+// direction returns the conversion from layer to Latest (up) or back.
+func (t *Transcoder) direction(layer int, up bool) (*tables, *direction, error) {
+	if layer == Latest || !t.Supported(layer) {
+		return nil, nil, fmt.Errorf("layer %d: %w", layer, ErrUnknownLayer)
+	}
+	tb, err := t.tables()
+	if err != nil {
+		return nil, nil, fmt.Errorf("layer %d: %w", layer, err)
+	}
+	d := tb.down[layer]
+	if up {
+		d = tb.up[layer]
+	}
+	if d == nil {
+		return nil, nil, fmt.Errorf("layer %d: %w", layer, ErrUnknownLayer)
+	}
+	return tb, d, nil
 }
 
 // UpRequest converts a serialized function call (a request, boxed, starting
@@ -127,9 +204,9 @@ func (t *Transcoder) UpRequest(layer int, b []byte) ([]byte, error) {
 	if layer == Latest {
 		return b, nil
 	}
-	d := t.up[layer]
-	if d == nil {
-		return nil, fmt.Errorf("layer %d: %w", layer, ErrUnknownLayer)
+	_, d, err := t.direction(layer, true)
+	if err != nil {
+		return nil, err
 	}
 	call := &tref{kind: kCall}
 	return d.convert(call, call, b, layer)
@@ -145,11 +222,11 @@ func (t *Transcoder) DownResult(layer int, methodID uint32, b []byte) ([]byte, e
 	if layer == Latest {
 		return b, nil
 	}
-	d := t.down[layer]
-	if d == nil {
-		return nil, fmt.Errorf("layer %d: %w", layer, ErrUnknownLayer)
+	tb, d, err := t.direction(layer, false)
+	if err != nil {
+		return nil, err
 	}
-	m := t.latest.fnByID[methodID]
+	m := tb.latest.fnByID[methodID]
 	if m == nil {
 		return nil, fmt.Errorf("layer: unknown Latest method %#08x", methodID)
 	}
@@ -167,9 +244,9 @@ func (t *Transcoder) DownObject(layer int, typeName string, b []byte) ([]byte, e
 	if layer == Latest {
 		return b, nil
 	}
-	d := t.down[layer]
-	if d == nil {
-		return nil, fmt.Errorf("layer %d: %w", layer, ErrUnknownLayer)
+	_, d, err := t.direction(layer, false)
+	if err != nil {
+		return nil, err
 	}
 	st, dt, err := d.typePair(typeName)
 	if err != nil {
@@ -181,10 +258,8 @@ func (t *Transcoder) DownObject(layer int, typeName string, b []byte) ([]byte, e
 // MethodName returns the Latest-layer name of the method with constructor id
 // id (e.g. "help.getConfig"), for logs and errors; ok is false if unknown.
 func (t *Transcoder) MethodName(id uint32) (name string, ok bool) {
-	if m := t.latest.fnByID[id]; m != nil {
-		return m.name, true
-	}
-	return "", false
+	name, ok = t.methods[id]
+	return name, ok
 }
 
 // typePair resolves a type expression in the source and target layers.

@@ -3,8 +3,10 @@ package layer
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -40,7 +42,7 @@ func TestEmbeddedSchemas(t *testing.T) {
 	if tg.Layer != Latest {
 		t.Errorf("gotd speaks layer %d, Latest is %d", tg.Layer, Latest)
 	}
-	for layer, s := range map[int]*schema{198: tr.up[198].src, Latest: tr.latest} {
+	for layer, s := range map[int]*schema{198: tr.mustTables().up[198].src, Latest: tr.mustTables().latest} {
 		if s.layer != layer || len(s.byName) < 1000 || len(s.fnByName) < 400 {
 			t.Errorf("layer %d: %d constructors, %d functions", s.layer, len(s.byName), len(s.fnByName))
 		}
@@ -48,9 +50,9 @@ func TestEmbeddedSchemas(t *testing.T) {
 	// Every constructor gotd knows must be in the embedded Latest schema
 	// with the same id: they are the same schema.
 	for name, id := range tg.NamesMap() {
-		c := tr.latest.byName[name]
+		c := tr.mustTables().latest.byName[name]
 		if c == nil {
-			c = tr.latest.fnByName[name]
+			c = tr.mustTables().latest.fnByName[name]
 		}
 		if c == nil || c.id != id {
 			t.Errorf("gotd's %s %#08x is not in 229.tl", name, id)
@@ -99,10 +101,10 @@ func TestRulesResolveFor198(t *testing.T) {
 	// other layers), so check that all of them apply to 198.
 	tr := Default()
 	up, down := 0, 0
-	for _, e := range tr.up[198].entries {
+	for _, e := range tr.mustTables().up[198].entries {
 		up += len(e.byType)
 	}
-	for _, e := range tr.down[198].entries {
+	for _, e := range tr.mustTables().down[198].entries {
 		for _, p := range e.byType {
 			down += max(1, len(p.pick))
 		}
@@ -140,9 +142,83 @@ func TestBrokenSchemasFailToBuild(t *testing.T) {
 	}
 }
 
+// readLog is an fs.FS that records the files read from it.
+type readLog struct {
+	fs.FS
+	mu   sync.Mutex
+	read []string
+}
+
+func (r *readLog) Open(name string) (fs.File, error) {
+	r.mu.Lock()
+	r.read = append(r.read, name)
+	r.mu.Unlock()
+	return r.FS.Open(name)
+}
+
+func (r *readLog) wasRead(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Contains(r.read, name)
+}
+
+// TestTablesAreBuiltOnFirstNeed: a transcoder whose clients speak Latest
+// never parses the older schemas nor plans conversions; the first client of
+// an older layer builds them, and a broken older schema fails its requests,
+// not the server's start.
+func TestTablesAreBuiltOnFirstNeed(t *testing.T) {
+	latest, err := fs.ReadFile(schemas, "schema/229.tl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := &readLog{FS: fstest.MapFS{
+		"schema/229.tl": {Data: latest},
+		"schema/100.tl": {Data: []byte("a#1 x: = A;\n// LAYER 100\n")},
+	}}
+	tr, err := newTranscoder(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tr.Supported(100) || !tr.Supported(Latest) || tr.Supported(101) {
+		t.Errorf("Supported: 100 %v, Latest %v, 101 %v", tr.Supported(100), tr.Supported(Latest), tr.Supported(101))
+	}
+	if name, ok := tr.MethodName(uint32(tg.HelpGetConfigRequestTypeID)); !ok || name != "help.getConfig" {
+		t.Errorf("MethodName(help.getConfig) = %q, %v", name, ok)
+	}
+	req := encode(t, &tg.HelpGetConfigRequest{})
+	if out, err := tr.UpRequest(Latest, req); err != nil || !bytes.Equal(out, req) {
+		t.Errorf("UpRequest(Latest) = %x, %v", out, err)
+	}
+	if _, err := tr.UpRequest(101, req); !errors.Is(err, ErrUnknownLayer) {
+		t.Errorf("UpRequest(101): %v, want ErrUnknownLayer", err)
+	}
+	if fsys.wasRead("schema/100.tl") {
+		t.Fatal("the layer 100 schema was read before a client of layer 100 came")
+	}
+	if _, err := tr.UpRequest(100, req); err == nil || !strings.Contains(err.Error(), "100.tl") {
+		t.Errorf("UpRequest(100) with a broken schema: %v, want its parse error", err)
+	}
+	if !fsys.wasRead("schema/100.tl") {
+		t.Error("UpRequest(100) did not read the layer 100 schema")
+	}
+}
+
+func TestBrokenLatestSchemaFailsTheStart(t *testing.T) {
+	for name, files := range map[string]fstest.MapFS{
+		"no Latest":        {"schema/100.tl": {Data: []byte("a#1 = A;\n// LAYER 100\n")}},
+		"syntax":           {"schema/229.tl": {Data: []byte("a#1 x: = A;\n// LAYER 229\n")}},
+		"bad file name":    {"schema/229.tl": {Data: []byte("a#1 = A;\n// LAYER 229\n")}, "schema/new.tl": {Data: []byte("a#1 = A;\n// LAYER 229\n")}},
+		"wrong LAYER line": {"schema/229.tl": {Data: []byte("a#1 = A;\n// LAYER 228\n")}},
+	} {
+		if _, err := newTranscoder(files); err == nil {
+			t.Errorf("%s: newTranscoder succeeded", name)
+		}
+	}
+}
+
 func TestIDChangedBetweenLayers(t *testing.T) {
 	tr := Default()
-	old := tr.up[198].src
+	old := tr.mustTables().up[198].src
 	for _, tc := range []struct {
 		typ  string
 		name string
@@ -153,7 +229,7 @@ func TestIDChangedBetweenLayers(t *testing.T) {
 		{"ReplyMarkup", "replyInlineMarkup", encode(t, inlineMarkup())},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			latestID := tr.latest.byName[tc.name].id
+			latestID := tr.mustTables().latest.byName[tc.name].id
 			oldID := old.byName[tc.name].id
 			if latestID == oldID {
 				t.Fatalf("%s has the same id %#08x in both layers", tc.name, oldID)
@@ -204,7 +280,7 @@ func TestDownResult(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := parse(tr.up[198].src, "Config", got)
+		v, err := parse(tr.mustTables().up[198].src, "Config", got)
 		if err != nil {
 			t.Fatalf("not a layer-198 Config: %v", err)
 		}
@@ -266,7 +342,7 @@ func TestDownObjectTypeExpression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := parse(tr.up[198].src, "Vector<User>", got)
+	v, err := parse(tr.mustTables().up[198].src, "Vector<User>", got)
 	if err != nil || len(v.kids) != 2 || v.kids[1].c.name != "userEmpty" {
 		t.Fatalf("parsed %+v, %v", v, err)
 	}

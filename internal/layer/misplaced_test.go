@@ -12,7 +12,7 @@ import (
 // the error names the button so the server can answer BUTTON_TYPE_INVALID.
 func TestMisplacedButtonNamesItsConstructor(t *testing.T) {
 	tr := Default()
-	s := tr.up[198].src
+	s := tr.mustTables().up[198].src
 	row := s.byName["keyboardButtonRow"]
 	markup := s.byName["replyKeyboardMarkup"]
 	cb := s.byName["keyboardButtonCallback"]

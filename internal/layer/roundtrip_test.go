@@ -122,7 +122,7 @@ func assertSame(t *testing.T, got, want bin.Object) {
 
 func TestRoundTripRequestsThrough198(t *testing.T) {
 	tr := Default()
-	old := tr.up[198].src
+	old := tr.mustTables().up[198].src
 	for _, tc := range requestCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			latest := encode(t, tc.req)
@@ -153,7 +153,7 @@ func TestRoundTripDropsLatestOnlyFields(t *testing.T) {
 	req := sendMessage(replyKeyboard())
 	var fresh tg.MessagesSendMessageRequest
 	decodeInto(t, encode(t, req), &fresh)
-	dropped := dropMissing(reflect.ValueOf(&fresh), Default().up[198].src)
+	dropped := dropMissing(reflect.ValueOf(&fresh), Default().mustTables().up[198].src)
 	for _, f := range []string{
 		"messages.sendMessage.schedule_repeat_period", "messages.sendMessage.allow_paid_stars",
 		"inputReplyToMessage.todo_item_id", "replyKeyboardMarkup.force_reply",
@@ -166,7 +166,7 @@ func TestRoundTripDropsLatestOnlyFields(t *testing.T) {
 
 func TestRoundTripObjectsThrough198(t *testing.T) {
 	tr := Default()
-	old := tr.up[198].src
+	old := tr.mustTables().up[198].src
 	tests := []struct {
 		name  string
 		typ   string
@@ -207,7 +207,7 @@ func TestRoundTripObjectsThrough198(t *testing.T) {
 // each kind of Latest button.
 func TestKeyboardButtonsIn198(t *testing.T) {
 	tr := Default()
-	old := tr.up[198].src
+	old := tr.mustTables().up[198].src
 	inline := func(typ tg.InlineButtonTypeClass) tg.ReplyMarkupClass {
 		return &tg.ReplyInlineMarkup{Rows: []tg.KeyboardInlineButtonRow{{Buttons: []tg.KeyboardInlineButton{
 			{Text: "T", Type: typ, Style: tg.KeyboardButtonStyle{BgDanger: true}},

@@ -54,10 +54,13 @@ const (
 
 func synth(t *testing.T) *Transcoder {
 	t.Helper()
-	tr, err := build(fstest.MapFS{
+	tr, err := newTranscoder(fstest.MapFS{
 		"schema/229.tl": {Data: []byte(synthLatest)},
 		"schema/100.tl": {Data: []byte(synthOld)},
 	})
+	if err == nil {
+		_, err = tr.tables() // the synthetic schemas must plan too
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
