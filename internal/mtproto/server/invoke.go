@@ -101,7 +101,7 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 		// The handler's checks run here and its answer is delivered
 		// whenever it comes, with no goroutine waiting for it. The ack goes
 		// with the answer when that comes soon, else on its own.
-		srv.holdAcks(s)
+		srv.holdAcks(s, c)
 		srv.wg.Add(1)
 		srv.opts.Mux.ServeAsync(ctx, req, func(res bin.Encoder, rpcErr *tgerr.Error, internal error) {
 			defer srv.wg.Done()
@@ -111,7 +111,7 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 	} else if route != nil && route.Slow {
 		// Acked soon (with the answer, or on its own), so the client does
 		// not resend it while it waits.
-		srv.holdAcks(s)
+		srv.holdAcks(s, c)
 		srv.wg.Add(1)
 		go func() {
 			defer srv.wg.Done()
@@ -123,7 +123,7 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 		// Its result waits (with the pending acks, up to LazyDelay) for the
 		// next message to the client, and shares its frame.
 		res, rpcErr, internal := srv.opts.Mux.Serve(ctx, req)
-		srv.holdResult(s, srv.resultMsg(req, res, rpcErr, internal))
+		srv.holdResult(s, c, srv.resultMsg(req, res, rpcErr, internal))
 		return nil
 	}
 	srv.serveRPC(ctx, s, req)

@@ -32,16 +32,16 @@ type Session struct {
 	pendingAcks []int64
 	// acksHeld says a slow request's ack waits (at most Options.AckDelay) for its
 	// answer to carry it, and held results (of lazy methods) wait with
-	// it (at most Options.LazyDelay). holdEnd is when the current hold
-	// ends, and holdTimer (made by the first hold, reset by the next ones)
-	// fires then; a firing before holdEnd is a replaced hold's and does
-	// nothing.
-	acksHeld  bool
-	holdEnd   time.Time
-	holdTimer *time.Timer
-	held      []outMsg
-	conns     []*conn
-	lastSeen  time.Time
+	// it (at most Options.LazyDelay); ackHold numbers the holds, so that
+	// the timer of a hold that an outgoing message already ended, or that a
+	// sooner one replaced, does not cut a later one short. holdEnd is when
+	// the current hold's timer fires.
+	acksHeld bool
+	ackHold  uint64
+	holdEnd  time.Time
+	held     []outMsg
+	conns    []*conn
+	lastSeen time.Time
 }
 
 func newSession(k *authKey, id int64, now time.Time) *Session {
@@ -234,19 +234,19 @@ func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
 // holdResult holds the result of a lazy method with the pending acks: they
 // go out with the next message to the client, or on their own after
 // Options.LazyDelay.
-func (srv *Server) holdResult(s *Session, m outMsg) {
-	srv.hold(s, &m)
+func (srv *Server) holdResult(s *Session, c *conn, m outMsg) {
+	srv.hold(s, c, &m)
 }
 
 // holdAcks lets the pending acks wait up to Options.AckDelay for an outgoing
 // message to ride with; then they go out on their own.
-func (srv *Server) holdAcks(s *Session) { srv.hold(s, nil) }
+func (srv *Server) holdAcks(s *Session, c *conn) { srv.hold(s, c, nil) }
 
 // hold starts a hold, unless one runs that ends no later than this one
 // would, and adds result to it, in one step: a frame sent in between cannot
 // end the hold before the result joins it. A result holds for
 // Options.LazyDelay, acks alone for Options.AckDelay.
-func (srv *Server) hold(s *Session, result *outMsg) {
+func (srv *Server) hold(s *Session, c *conn, result *outMsg) {
 	delay := srv.opts.AckDelay
 	if result != nil {
 		delay = srv.opts.LazyDelay
@@ -261,39 +261,32 @@ func (srv *Server) hold(s *Session, result *outMsg) {
 		return // the running hold ends first
 	}
 	s.acksHeld = true
+	s.ackHold++
 	s.holdEnd = end
-	if s.holdTimer == nil {
-		s.holdTimer = time.AfterFunc(delay, func() { srv.holdEnded(s) })
-	} else {
-		s.holdTimer.Reset(delay)
-	}
+	hold := s.ackHold
 	s.mu.Unlock()
-}
-
-// holdEnded sends what s's hold kept, unless an outgoing message took it
-// already or the hold was replaced by one that ends later.
-func (srv *Server) holdEnded(s *Session) {
-	s.mu.Lock()
-	current := s.acksHeld && !time.Now().Before(s.holdEnd)
-	if current {
-		s.acksHeld = false
-	}
-	s.mu.Unlock()
-	if !current {
-		return // the acks went out with a message, or a later hold runs
-	}
-	if srv.life.Err() != nil {
-		return
-	}
-	// The newest connection, as deliver does: the client may have moved.
-	// With none, the acks wait for the next frame.
-	live := s.liveConns(false)
-	if len(live) == 0 {
-		return
-	}
-	if err := srv.flushAcks(srv.life, s, live[len(live)-1]); err != nil {
-		srv.log.Debug("send held acks", "err", err)
-	}
+	time.AfterFunc(delay, func() {
+		s.mu.Lock()
+		current := s.acksHeld && s.ackHold == hold
+		if current {
+			s.acksHeld = false
+		}
+		s.mu.Unlock()
+		if !current {
+			return // the acks went out with a message
+		}
+		if srv.life.Err() != nil {
+			return
+		}
+		// The newest connection, as deliver does: the client may have moved.
+		target := c
+		if live := s.liveConns(false); len(live) > 0 {
+			target = live[len(live)-1]
+		}
+		if err := srv.flushAcks(srv.life, s, target); err != nil {
+			srv.log.Debug("send held acks", "err", err)
+		}
+	})
 }
 
 // deliver sends m on the session's newest live connection, or the next
