@@ -36,6 +36,7 @@ var (
 	callbackRate    = flag.Float64("callback-rate", 10000, "BenchmarkCallbackRoundTrip: presses per second of the paced (open-loop) run")
 	callbackProfile = flag.String("callback-profile", "", "BenchmarkCallbackRoundTrip: write each timed section's CPU profile (labelled side=server|client) to <prefix>-<sub-benchmark>.pprof")
 	callbackGC      = flag.Int("callback-gc-percent", app.DefaultGCPercent, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: the collector target (GOGC) of the process with the server in it; -1 turns the collector off (with -server-process, give -callback-memory-limit-mib too). With -server-process it is passed as serve --gc-percent (-1 as off)")
+	callbackPoller  = flag.Bool("callback-poller", true, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: read the raw clients' sockets on one goroutine with an epoll instance (rawPoller); false gives each connection a goroutine of its own, parked in Go's netpoller")
 	callbackMemMiB  = flag.Int("callback-memory-limit-mib", 0, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: a soft memory limit (GOMEMLIMIT) in MiB for the process with the server in it; 0 for none. With -server-process it is passed as serve --memory-limit")
 	callbackUsers   = flag.Int("callback-users", 1000, "BenchmarkCallbackRoundTrip: users online; the closed-loop runs press with 1, 64 and all of them, the paced ones with all")
 	pendingProfile  = flag.String("pending-profile", "", "BenchmarkPendingQueryMemory: write heap profiles (every allocation sampled) before and after the queries to <prefix>-before.pprof and <prefix>-after.pprof")
@@ -137,6 +138,7 @@ type cbWorld struct {
 	users       []*cbUser
 	bots        []*cbBot
 	acker       *rawAcker
+	poller      *rawPoller // reads the raw clients; nil with -callback-poller=false
 
 	// queries counts the updateBotCallbackQuery the bots received.
 	queries atomic.Int64
@@ -163,6 +165,9 @@ func (w *cbWorld) close() {
 		bot.c.close()
 	}
 	w.acker.close()
+	if w.poller != nil {
+		w.poller.close()
+	}
 	if w.app != nil {
 		_ = w.app.Close()
 		debug.SetGCPercent(w.gcPercent)
@@ -300,10 +305,15 @@ func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Du
 	defer cancel()
 	addr := w.mtprotoAddr
 	var err error
+	if *callbackPoller {
+		if w.poller, err = newRawPoller(); err != nil {
+			b.Fatal(err)
+		}
+	}
 
 	for i, u := range seed.bots {
 		bot := &cbBot{user: u, token: seed.botTokens[i]}
-		c, err := dialRaw(ctx, addr, seed.botKeys[i], w.botUpdates(bot, answer))
+		c, err := dialRaw(ctx, addr, seed.botKeys[i], w.botUpdates(bot, answer), w.poller)
 		if err != nil {
 			b.Fatalf("bot %d: %v", i, err)
 		}
@@ -314,7 +324,7 @@ func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Du
 	w.users = make([]*cbUser, nUsers)
 	var mu sync.Mutex
 	err = parallel(nUsers, 16, func(i int) error {
-		c, err := dialRaw(ctx, addr, seed.userKeys[i], nil)
+		c, err := dialRaw(ctx, addr, seed.userKeys[i], nil, w.poller)
 		if err != nil {
 			return fmt.Errorf("user %d: %w", i, err)
 		}

@@ -6,8 +6,9 @@
 // that has started a key exchange, and measure a bot's messages sent to and
 // delivered to many online users (BenchmarkDelivery, -users N, 1000 by
 // default), callback-button round trips between users and bots
-// (BenchmarkCallbackRoundTrip, driven by a minimal raw MTProto client so that
-// the load generator costs little CPU), the memory held per callback
+// (BenchmarkCallbackRoundTrip, driven by a minimal raw MTProto client whose
+// sockets one goroutine reads with epoll, so that the load generator costs
+// little CPU), the memory held per callback
 // query waiting for a bot (BenchmarkPendingQueryMemory), and callback round
 // trips through the HTTP Bot API beside the npm package telegram-test-api
 // (BenchmarkBotAPICallbacks, its bot on a minimal HTTP/1.1 client). The

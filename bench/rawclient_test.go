@@ -35,12 +35,12 @@ import (
 // receives (in front of the next request, in a msg_container, or on its own
 // from a rawAcker), and hands everything else (pushed updates) to onUpdate.
 type rawClient struct {
-	conn   net.Conn
+	conn   io.WriteCloser // a net.Conn, or a rawSock read by a rawPoller
 	key    crypto.AuthKey
 	cipher crypto.Cipher
 	sid    int64
 	// onUpdate gets the body of every message that is not a service message
-	// or an RPC result, on the reader goroutine; set before start.
+	// or an RPC result, on the goroutine that reads the connection (its own, or its rawPoller's); set before start.
 	onUpdate func(body []byte)
 
 	wmu    sync.Mutex // guards everything below up to mu, and writes
@@ -67,7 +67,7 @@ type rawClient struct {
 type rawCall struct {
 	body []byte
 	// done gets the result (gzip unpacked) or the error; it runs on the
-	// reader goroutine, and may call invoke.
+	// goroutine that reads the connection, and may call invoke.
 	done func(res []byte, err error)
 }
 
@@ -84,25 +84,32 @@ var errRawClosed = errors.New("raw client: connection closed")
 
 // dialRaw connects to addr with the auth key key, starts the reader and
 // makes one round trip (a ping) so that the salt is known and the session
-// created.
-func dialRaw(ctx context.Context, addr string, key crypto.AuthKey, onUpdate func([]byte)) (*rawClient, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
+// created. With a poller, the connection is a socket of its own that the
+// poller reads with the others; else a goroutine reads a net.Conn.
+func dialRaw(ctx context.Context, addr string, key crypto.AuthKey, onUpdate func([]byte), poller *rawPoller) (*rawClient, error) {
 	var sid [8]byte
 	if _, err := rand.Read(sid[:]); err != nil {
-		_ = conn.Close()
 		return nil, err
 	}
 	c := &rawClient{
-		conn: conn, key: key, cipher: crypto.NewClientCipher(rand.Reader),
+		key: key, cipher: crypto.NewClientCipher(rand.Reader),
 		sid: int64(binary.LittleEndian.Uint64(sid[:])), onUpdate: onUpdate,
 		calls: make(map[int64]*rawCall), done: make(chan struct{}),
 		frame: []byte{0xee, 0xee, 0xee, 0xee}, // the intermediate transport's tag goes out with the first frame
 	}
-	go c.readLoop()
+	if poller != nil {
+		if err := poller.dial(addr, c); err != nil {
+			return nil, err
+		}
+	} else {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		c.conn = conn
+		go c.readLoop(conn)
+	}
 	if _, err := c.call(ctx, &mt.PingRequest{PingID: 1}); err != nil {
 		c.close()
 		return nil, fmt.Errorf("first ping: %w", err)
@@ -243,10 +250,10 @@ func (c *rawClient) write(id int64, seq int32, msg bin.Encoder) error {
 	return err
 }
 
-// readLoop reads, decrypts and handles the server's messages until the
-// connection ends, then fails the calls still waiting.
-func (c *rawClient) readLoop() {
-	r := bufio.NewReaderSize(c.conn, 4<<10)
+// readLoop reads, decrypts and handles the server's messages from conn
+// until the connection ends, then fails the calls still waiting.
+func (c *rawClient) readLoop(conn net.Conn) {
+	r := bufio.NewReaderSize(conn, 4<<10)
 	buf := &bin.Buffer{}
 	var hdr [4]byte
 	err := func() error {
@@ -265,27 +272,40 @@ func (c *rawClient) readLoop() {
 			if _, err := io.ReadFull(r, buf.Buf); err != nil {
 				return err
 			}
-			if n == 4 {
-				return fmt.Errorf("transport error %d", int32(binary.LittleEndian.Uint32(buf.Buf)))
-			}
-			data, err := c.cipher.DecryptFromBuffer(c.key, buf)
-			if err != nil {
-				return fmt.Errorf("decrypt: %w", err)
-			}
-			// Frames that came together are handled before what they ask
-			// for goes out, in one frame.
-			more := r.Buffered() > 0
-			if more {
-				c.cork()
-			}
-			c.handle(data.MessageID, data.SeqNo, data.Data())
-			if !more {
-				if err := c.uncork(); err != nil {
-					return fmt.Errorf("write held requests: %w", err)
-				}
+			if err := c.frameIn(buf, r.Buffered() > 0); err != nil {
+				return err
 			}
 		}
 	}()
+	c.stop(err)
+}
+
+// frameIn decrypts and handles one frame from the server; more says that
+// more frames came with it, so that what they all ask for goes out in one
+// frame after the last.
+func (c *rawClient) frameIn(buf *bin.Buffer, more bool) error {
+	if buf.Len() == 4 {
+		return fmt.Errorf("transport error %d", int32(binary.LittleEndian.Uint32(buf.Buf)))
+	}
+	data, err := c.cipher.DecryptFromBuffer(c.key, buf)
+	if err != nil {
+		return fmt.Errorf("decrypt: %w", err)
+	}
+	if more {
+		c.cork()
+	}
+	c.handle(data.MessageID, data.SeqNo, data.Data())
+	if !more {
+		if err := c.uncork(); err != nil {
+			return fmt.Errorf("write held requests: %w", err)
+		}
+	}
+	return nil
+}
+
+// stop ends the client after its reader stopped for err: the calls still
+// waiting fail.
+func (c *rawClient) stop(err error) {
 	c.mu.Lock()
 	calls := c.calls
 	c.calls = map[int64]*rawCall{}
