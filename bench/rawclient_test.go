@@ -40,7 +40,8 @@ type rawClient struct {
 	cipher crypto.Cipher
 	sid    int64
 	// onUpdate gets the body of every message that is not a service message
-	// or an RPC result, on the goroutine that reads the connection (its own, or its rawPoller's); set before start.
+	// or an RPC result, on the goroutine that reads the connection (its
+	// own, or its rawPoller's); set before start.
 	onUpdate func(body []byte)
 
 	wmu    sync.Mutex // guards everything below up to mu, and writes
