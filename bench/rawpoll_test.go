@@ -201,7 +201,10 @@ type rawSock struct {
 }
 
 // Write writes all of b, waiting for room when the socket's buffer is
-// full.
+// full. On the poller's goroutine (a bot answering a push) that wait holds
+// up every other client's reads too; with small frames and loopback's
+// buffers it does not happen here, but a server that stopped reading could
+// stall the whole load generator.
 func (s *rawSock) Write(b []byte) (int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
