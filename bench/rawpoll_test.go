@@ -100,7 +100,7 @@ func (p *rawPoller) dial(addr string, c *rawClient) error {
 	p.mu.Unlock()
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(idx)}
 	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		_ = unix.Close(fd)
+		_ = sock.release() // writes to it fail from now on
 		return fmt.Errorf("epoll_ctl: %w", err)
 	}
 	return nil
@@ -196,7 +196,7 @@ func (pc *pollClient) handleFrames() error {
 // rawSock is a nonblocking TCP socket that a rawPoller reads.
 type rawSock struct {
 	fd     int
-	mu     sync.RWMutex // held for reading by writes, for writing by release
+	mu     sync.RWMutex // held for reading by Write and Close, for writing by release
 	closed atomic.Bool  // released: fd is no longer this socket's
 }
 
@@ -234,6 +234,8 @@ func (s *rawSock) Write(b []byte) (int, error) {
 // Close shuts the socket down; the poller sees the end of the stream,
 // stops the client and closes the socket.
 func (s *rawSock) Close() error {
+	s.mu.RLock() // not while release closes fd: the number may be reused
+	defer s.mu.RUnlock()
 	if s.closed.Load() {
 		return nil
 	}
