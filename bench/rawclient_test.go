@@ -262,9 +262,9 @@ func (c *rawClient) readLoop(conn net.Conn) {
 			if _, err := io.ReadFull(r, hdr[:]); err != nil {
 				return err
 			}
-			n := int(binary.LittleEndian.Uint32(hdr[:]))
-			if n > 1<<24 {
-				return fmt.Errorf("frame of %d bytes", n)
+			n, err := rawFrameLen(hdr[:])
+			if err != nil {
+				return err
 			}
 			if cap(buf.Buf) < n {
 				buf.Buf = make([]byte, n)
@@ -279,6 +279,17 @@ func (c *rawClient) readLoop(conn net.Conn) {
 		}
 	}()
 	c.stop(err)
+}
+
+// rawFrameLen is the length of the frame whose intermediate-transport
+// header (4 bytes, little-endian) starts hdr; it refuses a frame past 16
+// MiB, which no answer here comes near.
+func rawFrameLen(hdr []byte) (int, error) {
+	n := int(binary.LittleEndian.Uint32(hdr))
+	if n > 1<<24 {
+		return 0, fmt.Errorf("frame of %d bytes", n)
+	}
+	return n, nil
 }
 
 // frameIn decrypts and handles one frame from the server; more says that

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -176,9 +175,9 @@ func (pc *pollClient) read() error {
 func (pc *pollClient) handleFrames() error {
 	off := 0
 	for len(pc.in)-off >= 4 {
-		n := int(binary.LittleEndian.Uint32(pc.in[off:]))
-		if n > 1<<24 {
-			return fmt.Errorf("frame of %d bytes", n)
+		n, err := rawFrameLen(pc.in[off:])
+		if err != nil {
+			return err
 		}
 		if len(pc.in)-off-4 < n {
 			break
