@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -57,6 +58,15 @@ func (srv *Server) pushTo(ctx context.Context, sessions []*Session, u tg.Updates
 		if len(conns) == 0 {
 			srv.keep(s, m)
 			continue
+		}
+		if len(conns) == 1 {
+			// A busy session's updates share frames; with several
+			// connections each gets its own frame at once.
+			if wait := s.pushWait(time.Now(), srv.opts.PushDelay); wait > 0 {
+				srv.hold(s, conns[0], &m, wait)
+				reached++
+				continue
+			}
 		}
 		for _, c := range conns {
 			if err := srv.send(ctx, s, c, m); err == nil {

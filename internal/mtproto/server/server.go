@@ -54,6 +54,16 @@ type Options struct {
 	// setBotCallbackAnswer) may wait for the next message to the client to
 	// share its frame (10 ms when zero): the client awaits it.
 	LazyDelay time.Duration
+	// PushDelay is how long an update pushed to a busy session may wait
+	// for the updates after it, to share one encrypted frame and one write
+	// with them (1 ms when zero, none when negative). A push after a quiet
+	// spell goes at once; the pushes in the PushDelay after it wait for
+	// that window's end, and a session that keeps getting them gets a frame
+	// every PushDelay. It applies to sessions with one connection (the
+	// usual case). A bot answering thousands of callback queries a second
+	// gets them a few to a frame, which costs the server, and the bot,
+	// a fraction of the writes, wake-ups and encryptions.
+	PushDelay time.Duration
 	// Clock returns the current time; time.Now when nil.
 	Clock func() time.Time
 	// Rand is the source of every secret; crypto/rand when nil.
@@ -106,6 +116,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.LazyDelay == 0 {
 		opts.LazyDelay = 10 * time.Millisecond
+	}
+	if opts.PushDelay == 0 {
+		opts.PushDelay = time.Millisecond
 	}
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 30 * time.Minute

@@ -40,6 +40,11 @@ type Session struct {
 	ackHold  uint64
 	holdEnd  time.Time
 	held     []outMsg
+	// pushEnd ends the current push window (on the timer's clock): pushes
+	// before it wait for it and share a frame. pushHeld says some did, so
+	// that frame went out at pushEnd and the next window follows on.
+	pushEnd  time.Time
+	pushHeld bool
 	conns    []*conn
 	lastSeen time.Time
 }
@@ -235,22 +240,43 @@ func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
 // go out with the next message to the client, or on their own after
 // Options.LazyDelay.
 func (srv *Server) holdResult(s *Session, c *conn, m outMsg) {
-	srv.hold(s, c, &m)
+	srv.hold(s, c, &m, srv.opts.LazyDelay)
 }
 
 // holdAcks lets the pending acks wait up to Options.AckDelay for an outgoing
 // message to ride with; then they go out on their own.
-func (srv *Server) holdAcks(s *Session, c *conn) { srv.hold(s, c, nil) }
+func (srv *Server) holdAcks(s *Session, c *conn) { srv.hold(s, c, nil, srv.opts.AckDelay) }
 
-// hold starts a hold, unless one runs that ends no later than this one
-// would, and adds result to it, in one step: a frame sent in between cannot
-// end the hold before the result joins it. A result holds for
-// Options.LazyDelay, acks alone for Options.AckDelay.
-func (srv *Server) hold(s *Session, c *conn, result *outMsg) {
-	delay := srv.opts.AckDelay
-	if result != nil {
-		delay = srv.opts.LazyDelay
+// pushWait says how long a push to s must wait to share a frame with the
+// pushes after it (see Options.PushDelay), and starts the window it falls
+// in. After a quiet spell the first push goes at once and opens a window;
+// the pushes within it wait for its end and go in one frame, and the
+// windows follow one another as long as each has a push waiting.
+func (s *Session) pushWait(now time.Time, window time.Duration) time.Duration {
+	if window <= 0 {
+		return 0
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Before(s.pushEnd) {
+		s.pushHeld = true
+		return s.pushEnd.Sub(now)
+	}
+	if s.pushHeld && now.Before(s.pushEnd.Add(window)) {
+		// The last window's pushes went out at its end: this one opens
+		// the next window there.
+		s.pushEnd = s.pushEnd.Add(window)
+		return s.pushEnd.Sub(now)
+	}
+	s.pushEnd = now.Add(window)
+	s.pushHeld = false
+	return 0
+}
+
+// hold starts a hold of delay, unless one runs that ends no later than
+// this one would, and adds result (if any) to it, in one step: a frame sent
+// in between cannot end the hold before the result joins it.
+func (srv *Server) hold(s *Session, c *conn, result *outMsg, delay time.Duration) {
 	end := time.Now().Add(delay) // the timer's clock, not srv.now
 	s.mu.Lock()
 	if result != nil {

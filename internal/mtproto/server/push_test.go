@@ -1,0 +1,131 @@
+package server
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/proto"
+	"github.com/gotd/td/tg"
+)
+
+// TestPushWaitWindows walks a session through push windows of 1 ms on a
+// made-up clock: the first push after a quiet spell goes at once, those in
+// its window wait for the window's end, and windows follow one another
+// while each has a push waiting.
+func TestPushWaitWindows(t *testing.T) {
+	const window = time.Millisecond
+	t0 := time.Unix(1700000000, 0)
+	at := func(ms float64) time.Time { return t0.Add(time.Duration(ms * float64(time.Millisecond))) }
+	s := newSession(nil, 1, t0)
+	steps := []struct {
+		at   float64 // ms
+		wait float64 // ms
+	}{
+		{0, 0},            // quiet before: at once, window [0, 1)
+		{0.4, 0.6},        // waits for 1
+		{0.8, 0.2},        // the same frame, at 1
+		{1.2, 0.8},        // window [1, 2) follows the one that had pushes waiting
+		{2.5, 0.5},        // and [2, 3)
+		{3.5, 0.5},        // and [3, 4)
+		{10, 0},           // a quiet spell: at once, window [10, 11)
+		{11.5, 0},         // nothing waited in [10, 11): at once again
+		{11.7, 0.8},       // in [11.5, 12.5)
+		{12.5001, 0.9999}, // [12.5, 13.5) follows
+	}
+	for _, st := range steps {
+		got := s.pushWait(at(st.at), window)
+		want := time.Duration(st.wait * float64(time.Millisecond))
+		if d := got - want; d > time.Microsecond || d < -time.Microsecond {
+			t.Fatalf("push at %v ms waits %v, want %v", st.at, got, want)
+		}
+	}
+	if got := s.pushWait(at(12.6), 0); got != 0 {
+		t.Fatalf("with no window a push waits %v", got)
+	}
+}
+
+// pushShort pushes an UpdateShort dated date to a's key and checks that it
+// reached the one connection.
+func pushShort(t *testing.T, f *fixture, a *client, date int) {
+	t.Helper()
+	n, err := f.srv.Push(context.Background(), a.key.IntID(), &tg.UpdateShort{Update: &tg.UpdateConfig{}, Date: date})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("push %d reached %d connections, want 1", date, n)
+	}
+}
+
+// shortDates returns the dates of the UpdateShort messages in msgs.
+func shortDates(t *testing.T, msgs []received) []int {
+	t.Helper()
+	var dates []int
+	for _, m := range msgs {
+		if m.typ == tg.UpdateShortTypeID {
+			dates = append(dates, decodeAs[tg.UpdateShort](t, m.body).Date)
+		}
+	}
+	return dates
+}
+
+// TestPushesToABusySessionShareAFrame: the first push goes out at once, in
+// a frame of its own; the two right after it wait for the end of the
+// window and go out together, in one frame.
+func TestPushesToABusySessionShareAFrame(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.PushDelay = 50 * time.Millisecond })
+	a := f.newClient(0)
+	a.ready()
+	pushShort(t, f, a, 1)
+	msgs, err := a.recvFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := shortDates(t, msgs); len(got) != 1 || got[0] != 1 {
+		t.Fatalf("first frame holds updates dated %v (%v), want [1]", got, typesOf(msgs))
+	}
+	pushShort(t, f, a, 2)
+	pushShort(t, f, a, 3)
+	msgs, err = a.recvFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := shortDates(t, msgs); len(got) != 2 || got[0] != 2 || got[1] != 3 {
+		t.Fatalf("second frame holds updates dated %v (%v), want [2 3] in one frame", got, typesOf(msgs))
+	}
+	for _, m := range msgs {
+		if m.typ == tg.UpdateShortTypeID && m.seq%2 != 1 {
+			t.Fatalf("held update has seqno %d, want a content-related (odd) one", m.seq)
+		}
+	}
+}
+
+// TestHeldPushesRideWithTheNextFrame: updates waiting for their window's
+// end go out with the next frame to the client, here a result, long
+// before the window ends.
+func TestHeldPushesRideWithTheNextFrame(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.PushDelay = time.Hour })
+	a := f.newClient(0)
+	a.ready()
+	pushShort(t, f, a, 1)
+	if m, _ := a.expect(tg.UpdateShortTypeID); decodeAs[tg.UpdateShort](t, m.body).Date != 1 {
+		t.Fatal("the first push did not come at once")
+	}
+	pushShort(t, f, a, 2)
+	pushShort(t, f, a, 3)
+	id := a.call(&tg.HelpGetNearestDCRequest{})
+	msgs, err := a.recvFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	result := false
+	for _, m := range msgs {
+		if m.typ == proto.ResultTypeID {
+			result = true
+		}
+	}
+	if got := shortDates(t, msgs); !result || len(got) != 2 || got[0] != 2 || got[1] != 3 {
+		t.Fatalf("the frame after request %d holds %v, updates dated %v; want its result and updates [2 3]", id, typesOf(msgs), got)
+	}
+}
