@@ -32,14 +32,15 @@ import (
 )
 
 var (
-	callbackBots    = flag.Int("callback-bots", 4, "BenchmarkCallbackRoundTrip: bots the users' buttons belong to (user i presses a button of bot i mod n)")
-	callbackRate    = flag.Float64("callback-rate", 10000, "BenchmarkCallbackRoundTrip: presses per second of the paced (open-loop) run")
-	callbackProfile = flag.String("callback-profile", "", "BenchmarkCallbackRoundTrip: write each timed section's CPU profile (labelled side=server|client) to <prefix>-<sub-benchmark>.pprof")
-	callbackGC      = flag.Int("callback-gc-percent", app.DefaultGCPercent, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: the collector target (GOGC) of the process with the server in it; -1 turns the collector off (with -server-process, give -callback-memory-limit-mib too). With -server-process it is passed as serve --gc-percent (-1 as off)")
-	callbackPoller  = flag.Bool("callback-poller", true, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: read the raw clients' sockets on one goroutine with an epoll instance (rawPoller); false gives each connection a goroutine of its own, parked in Go's netpoller")
-	callbackMemMiB  = flag.Int("callback-memory-limit-mib", 0, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: a soft memory limit (GOMEMLIMIT) in MiB for the process with the server in it; 0 for none. With -server-process it is passed as serve --memory-limit")
-	callbackUsers   = flag.Int("callback-users", 1000, "BenchmarkCallbackRoundTrip: users online; the closed-loop runs press with 1, 64 and all of them, the paced ones with all")
-	pendingProfile  = flag.String("pending-profile", "", "BenchmarkPendingQueryMemory: write heap profiles (every allocation sampled) before and after the queries to <prefix>-before.pprof and <prefix>-after.pprof")
+	callbackBots      = flag.Int("callback-bots", 4, "BenchmarkCallbackRoundTrip: bots the users' buttons belong to (user i presses a button of bot i mod n)")
+	callbackRate      = flag.Float64("callback-rate", 10000, "BenchmarkCallbackRoundTrip: presses per second of the paced (open-loop) run")
+	callbackProfile   = flag.String("callback-profile", "", "BenchmarkCallbackRoundTrip: write each timed section's CPU profile (labelled side=server|client) to <prefix>-<sub-benchmark>.pprof")
+	callbackGC        = flag.Int("callback-gc-percent", app.DefaultGCPercent, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: the collector target (GOGC) of the process with the server in it; -1 turns the collector off (with -server-process, give -callback-memory-limit-mib too). With -server-process it is passed as serve --gc-percent (-1 as off)")
+	callbackPoller    = flag.Bool("callback-poller", true, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: read the raw clients' sockets on one goroutine with an epoll instance (rawPoller); false gives each connection a goroutine of its own, parked in Go's netpoller")
+	callbackMemMiB    = flag.Int("callback-memory-limit-mib", 0, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: a soft memory limit (GOMEMLIMIT) in MiB for the process with the server in it; 0 for none. With -server-process it is passed as serve --memory-limit")
+	callbackUsers     = flag.Int("callback-users", 1000, "BenchmarkCallbackRoundTrip: users online; the closed-loop runs press with 1, 64 and all of them, the paced ones with all")
+	callbackLatencies = flag.String("callback-latencies", "", "BenchmarkCallbackRoundTrip: write every press of each run to <prefix>-<sub-benchmark>.txt, a line each: when it was sent (ns since the run began) and its latency (ns)")
+	pendingProfile    = flag.String("pending-profile", "", "BenchmarkPendingQueryMemory: write heap profiles (every allocation sampled) before and after the queries to <prefix>-before.pprof and <prefix>-after.pprof")
 )
 
 const (
@@ -563,6 +564,8 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 	defer pprof.SetGoroutineLabels(context.Background())
 	n := b.N
 	lat := make([]int64, n)
+	sent := make([]int64, n) // since runStart
+	var runStart time.Time
 	var (
 		next      atomic.Int64
 		remaining atomic.Int64
@@ -573,6 +576,7 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 	var press func(u *cbUser, i int64, closed bool)
 	press = func(u *cbUser, i int64, closed bool) {
 		start := time.Now()
+		sent[i] = int64(start.Sub(runStart))
 		err := u.c.invoke(u.press, func(res []byte, err error) {
 			lat[i] = int64(time.Since(start))
 			if err == nil {
@@ -610,6 +614,7 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 		reads0, writes0, ioOK = procSyscalls(b, w.proc)
 	}
 	start := time.Now()
+	runStart = start
 	var sendTime time.Duration
 	if rate == 0 {
 		for _, u := range users {
@@ -654,6 +659,9 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 	if rate > 0 {
 		b.ReportMetric(float64(n)/sendTime.Seconds(), "sent/s")
 	}
+	if *callbackLatencies != "" {
+		writeLatencies(b, start, sent, lat)
+	}
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[n/2])/1e6, "p50-ms")
 	b.ReportMetric(float64(lat[n*99/100])/1e6, "p99-ms")
@@ -680,7 +688,7 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 		return rts
 	}
 	if *callbackProfile != "" {
-		name := *callbackProfile + "-" + strings.NewReplacer("/", "_", "=", "").Replace(b.Name()) + ".pprof"
+		name := runFile(b, *callbackProfile, ".pprof")
 		if err := os.WriteFile(name, prof.Bytes(), 0o644); err != nil {
 			b.Fatal(err)
 		}
@@ -700,6 +708,27 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 		b.ReportMetric(share(""), "unlabelled-cpu-µs/rt")
 	}
 	return rts
+}
+
+// runFile names the file of the running sub-benchmark for a flag's prefix:
+// <prefix>-<sub-benchmark><ext>.
+func runFile(b *testing.B, prefix, ext string) string {
+	return prefix + "-" + strings.NewReplacer("/", "_", "=", "").Replace(b.Name()) + ext
+}
+
+// writeLatencies writes -callback-latencies' file for the running
+// sub-benchmark: a line per press, its send time (ns since the run began)
+// and its latency (ns), in the order the presses were numbered.
+func writeLatencies(b *testing.B, start time.Time, sent, lat []int64) {
+	var sb strings.Builder
+	for i := range lat {
+		fmt.Fprintf(&sb, "%d %d\n", sent[i], lat[i])
+	}
+	name := runFile(b, *callbackLatencies, ".txt")
+	if err := os.WriteFile(name, []byte(sb.String()), 0o644); err != nil {
+		b.Fatalf("-callback-latencies: %v", err)
+	}
+	b.Logf("-callback-latencies: %s (run began %s)", name, start.Format(time.RFC3339Nano))
 }
 
 // pace calls send(0..n-1) in order, open loop, at rate calls per second
