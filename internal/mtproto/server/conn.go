@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/gotd/td/bin"
+	"github.com/gotd/td/crypto"
 	"github.com/gotd/td/proto"
 
 	"github.com/buttonflow/buttonflow/internal/mtproto/keyexchange"
+	"github.com/buttonflow/buttonflow/internal/mtproto/seal"
 	"github.com/buttonflow/buttonflow/internal/mtproto/transport"
 	"github.com/buttonflow/buttonflow/internal/tlenc"
 )
@@ -146,9 +148,6 @@ func (s *Server) unencryptedMsgID() int64 {
 	return s.plainIDs.NextID(s.now(), true)
 }
 
-// MTProto 2.0 padding is 12 to 1024 bytes.
-const minPadding = 12
-
 func (c *conn) handleEncrypted(ctx context.Context, keyID int64, buf *bin.Buffer) error {
 	key, err := c.srv.keys.get(ctx, keyID)
 	if errors.Is(err, errKeyUnknown) {
@@ -158,21 +157,18 @@ func (c *conn) handleEncrypted(ctx context.Context, keyID int64, buf *bin.Buffer
 	if err != nil {
 		return err
 	}
-	data, err := c.srv.cipher.DecryptFromBuffer(key.key, buf)
+	m, err := seal.Open(crypto.Client, key.key, buf.Raw())
 	if err != nil {
 		return fmt.Errorf("decrypt: %w", err)
 	}
-	if pad := len(data.MessageDataWithPadding) - int(data.MessageDataLen); pad < minPadding {
-		return fmt.Errorf("padding of %d bytes", pad)
-	}
 	now := c.srv.now()
-	sess, created := key.sessionFor(data.SessionID, now)
+	sess, created := key.sessionFor(m.SessionID, now)
 	c.bind(ctx, sess, created)
 	return c.srv.handleMessage(ctx, c, sess, inMsg{
-		id:    data.MessageID,
-		seqNo: data.SeqNo,
-		salt:  data.Salt,
-		body:  data.Data(),
+		id:    m.MsgID,
+		seqNo: m.SeqNo,
+		salt:  m.Salt,
+		body:  m.Body,
 	})
 }
 

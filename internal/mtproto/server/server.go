@@ -17,8 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gotd/td/crypto"
-
 	"github.com/buttonflow/buttonflow/internal/layer"
 	"github.com/buttonflow/buttonflow/internal/mtproto/keyexchange"
 	"github.com/buttonflow/buttonflow/internal/mtproto/session"
@@ -78,7 +76,6 @@ type Server struct {
 	log    *slog.Logger
 	now    func() time.Time
 	kx     *keyexchange.Server
-	cipher crypto.Cipher
 	salts  *session.Salts
 	layers *layer.Transcoder
 	keys   *keyRegistry
@@ -139,7 +136,6 @@ func New(opts Options) (*Server, error) {
 		opts:   opts,
 		log:    opts.Logger,
 		now:    opts.Clock,
-		cipher: crypto.NewServerCipher(opts.Rand),
 		salts:  session.NewSalts(opts.SaltSecret),
 		layers: opts.Layers,
 	}
