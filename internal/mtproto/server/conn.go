@@ -27,8 +27,9 @@ const (
 
 // conn is one client connection being served.
 type conn struct {
-	srv *Server
-	tc  transport.Conn
+	srv    *Server
+	tc     transport.Conn
+	remote string // tc.RemoteAddr(), formatted once: every request carries it
 
 	cancel context.CancelFunc
 	hs     *keyexchange.Handshake // key exchange in progress, if any
@@ -48,7 +49,7 @@ func (c *conn) close() { c.cancel() }
 // ServeConn serves one client connection until it ends; it is a transport.Handler.
 func (s *Server) ServeConn(ctx context.Context, tc transport.Conn) {
 	ctx, cancel := context.WithCancel(ctx)
-	c := &conn{srv: s, tc: tc, cancel: cancel}
+	c := &conn{srv: s, tc: tc, remote: tc.RemoteAddr().String(), cancel: cancel}
 	c.noUpdates.Store(true)
 	defer func() {
 		cancel()

@@ -69,7 +69,7 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 		c.noUpdates.Store(false)
 	}
 	if cl.client != nil {
-		cl.client.IP = c.tc.RemoteAddr().String()
+		cl.client.IP = c.remote
 		cl.client.UpdatedAt = srv.now()
 		if err := srv.opts.Store.AuthKeys().SetClient(ctx, s.key.id, *cl.client); err != nil {
 			srv.log.Warn("record initConnection", "err", err)
@@ -87,7 +87,7 @@ func (srv *Server) invoke(ctx context.Context, c *conn, s *Session, msgID int64,
 		MsgID: msgID,
 		Session: rpc.Session{
 			AuthKeyID: s.key.id, PermAuthKeyID: permID, SessionID: s.id, Layer: cl.layer,
-			UserID: userID, Bot: bot, RemoteAddr: c.tc.RemoteAddr().String(),
+			UserID: userID, Bot: bot, RemoteAddr: c.remote,
 		},
 	}
 	if req.ID == tg.AuthBindTempAuthKeyRequestTypeID {
