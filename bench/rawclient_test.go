@@ -35,10 +35,9 @@ import (
 // receives (in front of the next request, in a msg_container, or on its own
 // from a rawAcker), and hands everything else (pushed updates) to onUpdate.
 type rawClient struct {
-	conn   io.WriteCloser // a net.Conn, or a rawSock read by a rawPoller
-	key    crypto.AuthKey
-	cipher crypto.Cipher
-	sid    int64
+	conn io.WriteCloser // a net.Conn, or a rawSock read by a rawPoller
+	key  crypto.AuthKey
+	sid  int64
 	// onUpdate gets the body of every message that is not a service message
 	// or an RPC result, on the goroutine that reads the connection (its
 	// own, or its rawPoller's); set before start.
@@ -93,7 +92,7 @@ func dialRaw(ctx context.Context, addr string, key crypto.AuthKey, onUpdate func
 		return nil, err
 	}
 	c := &rawClient{
-		key: key, cipher: crypto.NewClientCipher(rand.Reader),
+		key: key,
 		sid: int64(binary.LittleEndian.Uint64(sid[:])), onUpdate: onUpdate,
 		calls: make(map[int64]*rawCall), done: make(chan struct{}),
 		frame: []byte{0xee, 0xee, 0xee, 0xee}, // the intermediate transport's tag goes out with the first frame
@@ -299,14 +298,14 @@ func (c *rawClient) frameIn(buf *bin.Buffer, more bool) error {
 	if buf.Len() == 4 {
 		return fmt.Errorf("transport error %d", int32(binary.LittleEndian.Uint32(buf.Buf)))
 	}
-	data, err := c.cipher.DecryptFromBuffer(c.key, buf)
+	m, err := seal.Open(crypto.Server, c.key, buf.Raw())
 	if err != nil {
 		return fmt.Errorf("decrypt: %w", err)
 	}
 	if more {
 		c.cork()
 	}
-	c.handle(data.MessageID, data.SeqNo, data.Data())
+	c.handle(m.MsgID, m.SeqNo, m.Body)
 	if !more {
 		if err := c.uncork(); err != nil {
 			return fmt.Errorf("write held requests: %w", err)
