@@ -85,6 +85,7 @@ func serve(args []string, stderr io.Writer) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	loginCode := fs.String("login-code", "", "a login code valid for every phone (development and tests)")
 	callbackTimeout := fs.Duration("callback-timeout", 15*time.Second, "how long a callback query waits for the bot before BOT_RESPONSE_TIMEOUT")
+	pushDelay := fs.Duration("push-delay", time.Millisecond, "how long an update to a session that got one less than this long ago may wait for the ones after it, to share a frame (a bot answering many callback queries a second); 0 sends every update at once")
 	gcPercent := gcPercentFlag(app.DefaultGCPercent)
 	fs.Var(&gcPercent, "gc-percent", "garbage collector target, as GOGC: how far the heap grows, in percent of the live heap, before a collection, or off (with --memory-limit); the GOGC environment variable wins unless this flag is given")
 	var memoryLimit memoryLimitFlag
@@ -94,6 +95,12 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if *pushDelay < 0 {
+		return fmt.Errorf("--push-delay %v: must not be negative", *pushDelay)
+	}
+	if *pushDelay == 0 {
+		*pushDelay = -1 // app.Config: none
 	}
 	if err := checkGCOff(gcPercent, memoryLimit, os.Getenv("GOMEMLIMIT")); err != nil {
 		return err
@@ -113,7 +120,7 @@ func serve(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := app.Start(ctx, app.Config{
-		DataDir: *data, Listen: *listen, HTTP: *httpAddr, Advertise: *advertise, DC: *dc, LoginCode: *loginCode, CallbackTimeout: *callbackTimeout, Logger: log,
+		DataDir: *data, Listen: *listen, HTTP: *httpAddr, Advertise: *advertise, DC: *dc, LoginCode: *loginCode, CallbackTimeout: *callbackTimeout, PushDelay: *pushDelay, Logger: log,
 	})
 	if err != nil {
 		return err

@@ -93,7 +93,7 @@ func TestMemoryLimitFlag(t *testing.T) {
 	}
 }
 
-func TestServeRefusesBadCollectorSettings(t *testing.T) {
+func TestServeRefusesBadSettings(t *testing.T) {
 	for _, tc := range []struct {
 		args       []string
 		gomemlimit string
@@ -104,6 +104,8 @@ func TestServeRefusesBadCollectorSettings(t *testing.T) {
 		{[]string{"--memory-limit", "2GB"}, "", `invalid value "2GB" for flag -memory-limit: want a size such as 512MiB or 2GiB`},
 		{[]string{"--gc-percent", "off"}, "", "--gc-percent off needs --memory-limit (or GOMEMLIMIT)"},
 		{[]string{"--gc-percent", "off"}, "off", "--gc-percent off needs --memory-limit (or GOMEMLIMIT)"},
+		{[]string{"--push-delay", "-1ms"}, "", "--push-delay -1ms: must not be negative"},
+		{[]string{"--push-delay", "soon"}, "", `invalid value "soon" for flag -push-delay`},
 	} {
 		t.Setenv("GOMEMLIMIT", tc.gomemlimit)
 		var out, errOut bytes.Buffer

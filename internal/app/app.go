@@ -65,6 +65,10 @@ type Config struct {
 	LoginCode string
 	// CallbackTimeout is how long a callback query waits for the bot (15 s when zero).
 	CallbackTimeout time.Duration
+	// PushDelay is how long an update pushed to a busy session may wait
+	// to share a frame with the ones after it (server.Options.PushDelay):
+	// 1 ms when zero, none when negative.
+	PushDelay time.Duration
 	// Logger receives logs; slog.Default() when nil.
 	Logger *slog.Logger
 }
@@ -136,7 +140,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	mux := rpc.NewMux(func(id uint32) bool { _, ok := layers.MethodName(id); return ok })
 	help.Register(mux, help.Config{DC: cfg.DC, Addresses: []help.Address{addr}})
 	srv, err := server.New(server.Options{
-		Key: key, Store: st, Mux: mux, Layers: layers, DC: cfg.DC, SaltSecret: secret, Logger: log,
+		Key: key, Store: st, Mux: mux, Layers: layers, DC: cfg.DC, SaltSecret: secret, PushDelay: cfg.PushDelay, Logger: log,
 	})
 	if err != nil {
 		return abort(err)
