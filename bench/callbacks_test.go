@@ -39,6 +39,7 @@ var (
 	callbackPoller    = flag.Bool("callback-poller", true, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: read the raw clients' sockets on one goroutine with an epoll instance (rawPoller); false gives each connection a goroutine of its own, parked in Go's netpoller")
 	callbackMemMiB    = flag.Int("callback-memory-limit-mib", 0, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: a soft memory limit (GOMEMLIMIT) in MiB for the process with the server in it; 0 for none. With -server-process it is passed as serve --memory-limit")
 	callbackUsers     = flag.Int("callback-users", 1000, "BenchmarkCallbackRoundTrip: users online; the closed-loop runs press with 1, 64 and all of them, the paced ones with all")
+	callbackPushDelay = flag.Duration("callback-push-delay", time.Millisecond, "BenchmarkCallbackRoundTrip, BenchmarkPendingQueryMemory: the server's push delay (serve --push-delay; 0 for none)")
 	callbackLatencies = flag.String("callback-latencies", "", "BenchmarkCallbackRoundTrip: write every press of each run to <prefix>-<sub-benchmark>.txt, a line each: when it was sent (ns since the run began) and its latency (ns)")
 	pendingProfile    = flag.String("pending-profile", "", "BenchmarkPendingQueryMemory: write heap profiles (every allocation sampled) before and after the queries to <prefix>-before.pprof and <prefix>-after.pprof")
 )
@@ -280,7 +281,7 @@ func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Du
 		pprof.Do(context.Background(), pprof.Labels("side", "server"), func(ctx context.Context) {
 			w.app, err = app.Start(ctx, app.Config{
 				DataDir: dir, Listen: "127.0.0.1:0", HTTP: "127.0.0.1:0", CallbackTimeout: callbackTimeout,
-				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+				PushDelay: appPushDelay(*callbackPushDelay), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 			})
 		})
 		if err != nil {
@@ -708,6 +709,15 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 		b.ReportMetric(share(""), "unlabelled-cpu-µs/rt")
 	}
 	return rts
+}
+
+// appPushDelay is app.Config's form of a push delay given as serve's
+// --push-delay is: none is 0 there, negative here.
+func appPushDelay(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // runFile names the file of the running sub-benchmark for a flag's prefix:

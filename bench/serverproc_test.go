@@ -90,6 +90,7 @@ func startServerProc(dir string, callbackTimeout time.Duration) (*serverProc, er
 	if callbackTimeout > 0 {
 		args = append(args, "--callback-timeout", callbackTimeout.String())
 	}
+	args = append(args, "--push-delay", callbackPushDelay.String())
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stderr = &p.stderr
 	if err := p.cmd.Start(); err != nil {
