@@ -100,12 +100,13 @@ func (srv *Server) processMsg(ctx context.Context, c *conn, s *Session, msgID in
 	content := parity != session.Even
 	now := srv.now()
 
+	container := typ == mt.MsgContainerTypeID
 	s.mu.Lock()
 	code, dup := s.inbox.Check(msgID, now)
 	if code == 0 && !dup {
 		code = session.CheckSeqNo(seqNo, parity)
 	}
-	if code == 0 && !dup {
+	if code == 0 && !dup && !container {
 		s.inbox.Add(msgID, session.Received)
 		if content {
 			s.pendingAcks = append(s.pendingAcks, msgID)
@@ -121,22 +122,36 @@ func (srv *Server) processMsg(ctx context.Context, c *conn, s *Session, msgID in
 	if code != 0 {
 		return srv.badMsg(ctx, c, s, msgID, seqNo, code)
 	}
-	if typ == mt.MsgContainerTypeID {
-		if inContainer {
-			return srv.badMsg(ctx, c, s, msgID, seqNo, session.BadMsgInvalidContainer)
-		}
-		var cont proto.MessageContainer
-		if err := cont.Decode(&bin.Buffer{Buf: body}); err != nil {
-			return srv.badMsg(ctx, c, s, msgID, seqNo, session.BadMsgInvalidContainer)
-		}
-		for _, inner := range cont.Messages {
-			if err := srv.processMsg(ctx, c, s, inner.ID, int32(inner.SeqNo), inner.Body, true); err != nil {
-				return err
-			}
-		}
-		return nil
+	if container {
+		err := srv.processContainer(ctx, c, s, msgID, seqNo, body, inContainer)
+		// The container's id is recorded after its messages, whose ids
+		// are lower. Recorded first, it would be the first of them pushed
+		// out of the inbox by a container of more messages than the inbox
+		// holds (a bot answering a backlog of updates at once), and the
+		// rest of its messages would look too old to verify.
+		s.mu.Lock()
+		s.inbox.Add(msgID, session.Received)
+		s.mu.Unlock()
+		return err
 	}
 	return srv.dispatch(ctx, c, s, msgID, body, false)
+}
+
+// processContainer handles the messages of a msg_container, in order.
+func (srv *Server) processContainer(ctx context.Context, c *conn, s *Session, msgID int64, seqNo int32, body []byte, inContainer bool) error {
+	if inContainer {
+		return srv.badMsg(ctx, c, s, msgID, seqNo, session.BadMsgInvalidContainer)
+	}
+	var cont proto.MessageContainer
+	if err := cont.Decode(&bin.Buffer{Buf: body}); err != nil {
+		return srv.badMsg(ctx, c, s, msgID, seqNo, session.BadMsgInvalidContainer)
+	}
+	for _, inner := range cont.Messages {
+		if err := srv.processMsg(ctx, c, s, inner.ID, int32(inner.SeqNo), inner.Body, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (srv *Server) badMsg(ctx context.Context, c *conn, s *Session, msgID int64, seqNo int32, code int) error {

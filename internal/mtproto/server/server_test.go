@@ -159,6 +159,38 @@ func TestContainerWithGzipPackedRequest(t *testing.T) {
 	}
 }
 
+// TestContainerLargerThanTheInbox: a container of more messages than the
+// inbox remembers (a bot answering a backlog of updates in one frame) has
+// every message served, none refused as too old to verify.
+func TestContainerLargerThanTheInbox(t *testing.T) {
+	f := newFixture(t)
+	c := f.newClient(0)
+	c.ready()
+	n := session.InboxSize + 44
+	cont := &proto.MessageContainer{}
+	for i := range n {
+		ping := encode(&mt.PingRequest{PingID: int64(i)})
+		cont.Messages = append(cont.Messages, proto.Message{ID: c.nextID(), SeqNo: int(c.seq(true)), Bytes: len(ping), Body: ping})
+	}
+	c.sendRaw(c.nextID(), c.seq(false), c.salt, encode(cont))
+	pongs := map[int64]bool{}
+	for len(pongs) < n {
+		msgs, err := c.recvFrame()
+		if err != nil {
+			t.Fatalf("after %d pongs: %v", len(pongs), err)
+		}
+		for _, m := range msgs {
+			switch m.typ {
+			case mt.PongTypeID:
+				pongs[decodeAs[mt.Pong](t, m.body).PingID] = true
+			case mt.BadMsgNotificationTypeID:
+				bad := decodeAs[mt.BadMsgNotification](t, m.body)
+				t.Fatalf("after %d pongs: bad_msg_notification %d for message %d", len(pongs), bad.ErrorCode, bad.BadMsgID)
+			}
+		}
+	}
+}
+
 func TestSlowRequestIsAckedAtOnce(t *testing.T) {
 	f := newFixture(t)
 	c := f.newClient(0)
