@@ -85,7 +85,7 @@ func serve(args []string, stderr io.Writer) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	loginCode := fs.String("login-code", "", "a login code valid for every phone (development and tests)")
 	callbackTimeout := fs.Duration("callback-timeout", 15*time.Second, "how long a callback query waits for the bot before BOT_RESPONSE_TIMEOUT")
-	pushDelay := fs.Duration("push-delay", time.Millisecond, "how long an update to a session that got one less than this long ago may wait for the ones after it, to share a frame (a bot answering many callback queries a second); 0 sends every update at once")
+	pushDelay := fs.Duration("push-delay", time.Millisecond, "how long an update may wait for the ones after it, to share a frame, when its session got one less than this long ago and the client has sent nothing since (a bot falling behind); 0 sends every update at once")
 	gcPercent := gcPercentFlag(app.DefaultGCPercent)
 	fs.Var(&gcPercent, "gc-percent", "garbage collector target, as GOGC: how far the heap grows, in percent of the live heap, before a collection, or off (with --memory-limit); the GOGC environment variable wins unless this flag is given")
 	var memoryLimit memoryLimitFlag

@@ -86,6 +86,11 @@ func (srv *Server) handleMessage(ctx context.Context, c *conn, s *Session, m inM
 	if err := srv.processMsg(ctx, c, s, m.id, m.seqNo, m.body, false); err != nil {
 		return err
 	}
+	if s.endPushWindow() {
+		// The client has read on since its last updates: those waiting
+		// for it go now, with the acks and held results.
+		return srv.send(ctx, s, c)
+	}
 	return srv.flushAcks(ctx, s, c)
 }
 

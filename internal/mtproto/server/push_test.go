@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/td/mt"
 	"github.com/gotd/td/proto"
 	"github.com/gotd/td/tg"
 )
@@ -127,5 +128,46 @@ func TestHeldPushesRideWithTheNextFrame(t *testing.T) {
 	}
 	if got := shortDates(t, msgs); !result || len(got) != 2 || got[0] != 2 || got[1] != 3 {
 		t.Fatalf("the frame after request %d holds %v, updates dated %v; want its result and updates [2 3]", id, typesOf(msgs), got)
+	}
+}
+
+// TestAClientThatKeepsUpGetsItsUpdatesAtOnce: a frame from the client
+// ends the push window, so a client that answers each update before the
+// next one comes (a bot answering one user's presses in turn) never waits
+// for a window, however long; and updates already waiting go with the
+// frame that answers it.
+func TestAClientThatKeepsUpGetsItsUpdatesAtOnce(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.PushDelay = time.Hour })
+	a := f.newClient(0)
+	a.ready()
+	for date := 1; date <= 3; date++ {
+		pushShort(t, f, a, date)
+		if m, _ := a.expect(tg.UpdateShortTypeID); decodeAs[tg.UpdateShort](t, m.body).Date != date {
+			t.Fatalf("update %d did not come", date)
+		}
+		// The client answers (an ack of the update) before the next push.
+		ack := encode(&mt.MsgsAck{MsgIDs: []int64{1}})
+		a.sendRaw(a.nextID(), a.seq(false), a.salt, ack)
+		a.barrier()
+	}
+	// Two pushes without an answer between: the second waits for the
+	// client's next frame, and comes with the answer to it.
+	pushShort(t, f, a, 4)
+	if m, _ := a.expect(tg.UpdateShortTypeID); decodeAs[tg.UpdateShort](t, m.body).Date != 4 {
+		t.Fatal("update 4 did not come at once")
+	}
+	pushShort(t, f, a, 5)
+	ping := a.nextID()
+	a.sendRaw(ping, a.seq(true), a.salt, encode(&mt.PingRequest{PingID: 7}))
+	msgs, err := a.recvFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pong := false
+	for _, m := range msgs {
+		pong = pong || m.typ == mt.PongTypeID
+	}
+	if got := shortDates(t, msgs); !pong || len(got) != 1 || got[0] != 5 {
+		t.Fatalf("the frame after the ping holds %v, updates dated %v; want the pong and update 5", typesOf(msgs), got)
 	}
 }

@@ -55,12 +55,15 @@ type Options struct {
 	// PushDelay is how long an update pushed to a busy session may wait
 	// for the updates after it, to share one encrypted frame and one write
 	// with them (1 ms when zero, none when negative). A push after a quiet
-	// spell goes at once; the pushes in the PushDelay after it wait for
-	// that window's end, and a session that keeps getting them gets a frame
-	// every PushDelay. It applies to sessions with one connection (the
-	// usual case). A bot answering thousands of callback queries a second
-	// gets them a few to a frame, which costs the server, and the bot,
-	// a fraction of the writes, wake-ups and encryptions.
+	// spell goes at once and opens a window of PushDelay; the pushes within
+	// it wait for its end, or for the next frame from the client, whichever
+	// comes first. A client that has sent something since its last updates
+	// is keeping up, and its next update goes at once, like Nagle's
+	// algorithm: a bot that answers each update before the next one comes
+	// never waits, and one that falls behind gets its updates a few to a
+	// frame, at most a frame every PushDelay. That costs the server, and
+	// the bot, a fraction of the writes, wake-ups and encryptions. It
+	// applies to sessions with one connection (the usual case).
 	PushDelay time.Duration
 	// Clock returns the current time; time.Now when nil.
 	Clock func() time.Time

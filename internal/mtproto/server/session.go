@@ -247,11 +247,25 @@ func (srv *Server) holdResult(s *Session, c *conn, m outMsg) {
 // message to ride with; then they go out on their own.
 func (srv *Server) holdAcks(s *Session, c *conn) { srv.hold(s, c, nil, srv.opts.AckDelay) }
 
+// endPushWindow ends the push window: a frame from the client shows it is
+// keeping up, so its next update goes at once (a client that answers each
+// update before the next is pushed never waits). It reports whether pushes
+// are waiting in s.held, to be sent now.
+func (s *Session) endPushWindow() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	waiting := s.pushHeld && len(s.held) > 0
+	s.pushEnd = time.Time{}
+	s.pushHeld = false
+	return waiting
+}
+
 // pushWait says how long a push to s must wait to share a frame with the
 // pushes after it (see Options.PushDelay), and starts the window it falls
 // in. After a quiet spell the first push goes at once and opens a window;
 // the pushes within it wait for its end and go in one frame, and the
-// windows follow one another as long as each has a push waiting.
+// windows follow one another as long as each has a push waiting. A frame
+// from the client ends the window (endPushWindow).
 func (s *Session) pushWait(now time.Time, window time.Duration) time.Duration {
 	if window <= 0 {
 		return 0
