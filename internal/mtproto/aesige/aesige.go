@@ -32,21 +32,7 @@ func Encrypt(key, iv *[32]byte, dst, src []byte) {
 		encryptGeneric(key, iv, dst, src)
 		return
 	}
-	var ks schedule
-	expandKey(key, &ks)
-	var c, m [BlockSize]byte // the previous ciphertext and plaintext blocks
-	copy(c[:], iv[:BlockSize])
-	copy(m[:], iv[BlockSize:])
-	var x [BlockSize]byte
-	for o := 0; o < len(src); o += BlockSize {
-		p := src[o : o+BlockSize]
-		xor16(&x, p, c[:])
-		encryptBlock(&ks, &x, &x)
-		xor16(&x, x[:], m[:])
-		copy(dst[o:o+BlockSize], x[:])
-		c = x
-		copy(m[:], p)
-	}
+	chain(key, false, iv[:BlockSize], iv[BlockSize:], dst, src)
 }
 
 // Decrypt decrypts src, whole blocks, into dst with the 32-byte key and
@@ -58,20 +44,34 @@ func Decrypt(key, iv *[32]byte, dst, src []byte) {
 		decryptGeneric(key, iv, dst, src)
 		return
 	}
+	chain(key, true, iv[BlockSize:], iv[:BlockSize], dst, src)
+}
+
+// chain runs IGE over src into dst, one direction or the other: each output
+// block is the cipher (decrypt says which way) of its input block XOR the
+// previous output block, XOR the previous input block. Encrypting, the
+// inputs are plaintext and the outputs ciphertext; decrypting, the other way
+// round, which is why the iv's halves swap roles. prevOut and prevIn are
+// the iv's halves for the first block.
+func chain(key *[32]byte, decrypt bool, prevOut, prevIn, dst, src []byte) {
 	var ks schedule
 	expandKey(key, &ks)
-	var c, m [BlockSize]byte // the previous ciphertext and plaintext blocks
-	copy(c[:], iv[:BlockSize])
-	copy(m[:], iv[BlockSize:])
+	var out, in [BlockSize]byte // the previous output and input blocks
+	copy(out[:], prevOut)
+	copy(in[:], prevIn)
 	var x [BlockSize]byte
 	for o := 0; o < len(src); o += BlockSize {
-		ct := src[o : o+BlockSize]
-		xor16(&x, ct, m[:])
-		decryptBlock(&ks, &x, &x)
-		xor16(&x, x[:], c[:])
+		cur := src[o : o+BlockSize]
+		xor16(&x, cur, out[:])
+		if decrypt {
+			decryptBlock(&ks, &x, &x)
+		} else {
+			encryptBlock(&ks, &x, &x)
+		}
+		xor16(&x, x[:], in[:])
 		copy(dst[o:o+BlockSize], x[:])
-		m = x
-		copy(c[:], ct)
+		out = x
+		copy(in[:], cur)
 	}
 }
 
