@@ -21,11 +21,7 @@ func (r rawBody) Encode(b *bin.Buffer) error { b.Put(r); return nil }
 // was sealed, with 12 to 27 bytes of padding, for bodies of every length mod
 // 16, in both directions.
 func TestMessageDecryptsWithGotd(t *testing.T) {
-	var key crypto.Key
-	if _, err := rand.Read(key[:]); err != nil {
-		t.Fatal(err)
-	}
-	authKey := key.WithID()
+	authKey := newAuthKey(t)
 	for _, tc := range []struct {
 		name   string
 		side   crypto.Side
@@ -36,10 +32,7 @@ func TestMessageDecryptsWithGotd(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for n := 0; n <= 96; n += 4 {
-				body := make([]byte, n)
-				for i := range body {
-					body[i] = byte(i*7 + n)
-				}
+				body := patterned(n, 7)
 				var out bin.Buffer
 				out.Put([]byte("left over from before"))
 				if err := Message(tc.side, authKey, 0x1122, 0x3344, 0x5566<<2|1, 7, rawBody(body), &out); err != nil {
@@ -66,6 +59,16 @@ func TestMessageDecryptsWithGotd(t *testing.T) {
 	}
 }
 
+// patterned is a body of n bytes that differ from one another and from
+// those of other lengths and steps.
+func patterned(n, step int) []byte {
+	body := make([]byte, n)
+	for i := range body {
+		body[i] = byte(i*step + n)
+	}
+	return body
+}
+
 func newAuthKey(t *testing.T) crypto.AuthKey {
 	t.Helper()
 	var key crypto.Key
@@ -90,10 +93,7 @@ func TestOpenReadsGotdAndMessage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for n := 0; n <= 96; n += 4 {
-				body := make([]byte, n)
-				for i := range body {
-					body[i] = byte(i*5 + n)
-				}
+				body := patterned(n, 5)
 				var gotd bin.Buffer
 				if err := tc.writer.Encrypt(authKey, crypto.EncryptedMessageData{
 					Salt: 0x1122, SessionID: 0x3344, MessageID: 0x5566 << 2, SeqNo: 9,
