@@ -73,9 +73,10 @@ func shortDates(t *testing.T, msgs []received) []int {
 
 // TestPushesToABusySessionShareAFrame: the first push goes out at once, in
 // a frame of its own; the two right after it wait for the end of the
-// window and go out together, in one frame.
+// window and go out together, in one frame. The window is long enough for
+// the two pushes to fall in it on a slow machine.
 func TestPushesToABusySessionShareAFrame(t *testing.T) {
-	f := newFixture(t, func(o *Options) { o.PushDelay = 50 * time.Millisecond })
+	f := newFixture(t, func(o *Options) { o.PushDelay = time.Second })
 	a := f.newClient(0)
 	a.ready()
 	pushShort(t, f, a, 1)
