@@ -56,6 +56,7 @@ func seqNoParity(id uint32) session.Parity {
 
 // handleMessage handles the plaintext of one encrypted message.
 func (srv *Server) handleMessage(ctx context.Context, c *conn, s *Session, m inMsg) error {
+	arrived := time.Now() // the push window's clock, not srv.now
 	now := srv.now()
 	if len(m.body) < 4 {
 		return fmt.Errorf("message %d of %d bytes", m.id, len(m.body))
@@ -86,7 +87,7 @@ func (srv *Server) handleMessage(ctx context.Context, c *conn, s *Session, m inM
 	if err := srv.processMsg(ctx, c, s, m.id, m.seqNo, m.body, false); err != nil {
 		return err
 	}
-	if s.endPushWindow() {
+	if s.endPushWindow(arrived, srv.opts.PushDelay) {
 		// The client has read on since its last updates: those waiting
 		// for it go now, with the acks and held results.
 		return srv.send(ctx, s, c)

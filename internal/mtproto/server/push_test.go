@@ -172,3 +172,27 @@ func TestAClientThatKeepsUpGetsItsUpdatesAtOnce(t *testing.T) {
 		t.Fatalf("the frame after the ping holds %v, updates dated %v; want the pong and update 5", typesOf(msgs), got)
 	}
 }
+
+// TestEndPushWindowSparesLaterWindows: a client's frame ends the window
+// that was open when it arrived, not one that pushes opened while the
+// frame was being handled (the frame knew nothing of them).
+func TestEndPushWindowSparesLaterWindows(t *testing.T) {
+	const window = time.Millisecond
+	t0 := time.Unix(1700000000, 0)
+	s := newSession(nil, 1, t0)
+	if s.endPushWindow(t0, window) {
+		t.Fatal("no window, yet pushes said to be waiting")
+	}
+	s.pushWait(t0, window)                          // at once: window [t0, t0+1ms)
+	s.pushWait(t0.Add(window/2), window)            // waits
+	s.held = append(s.held, outMsg{content: true})  // as hold would
+	if s.endPushWindow(t0.Add(-window/4), window) { // arrived before the window opened
+		t.Fatal("a frame that came before the window ended it")
+	}
+	if !s.endPushWindow(t0.Add(window/4), window) { // arrived within it
+		t.Fatal("a frame that came within the window did not end it, or saw nothing waiting")
+	}
+	if wait := s.pushWait(t0.Add(window*3/4), window); wait != 0 {
+		t.Fatalf("after the window ended, a push waits %v", wait)
+	}
+}

@@ -247,13 +247,18 @@ func (srv *Server) holdResult(s *Session, c *conn, m outMsg) {
 // message to ride with; then they go out on their own.
 func (srv *Server) holdAcks(s *Session, c *conn) { srv.hold(s, c, nil, srv.opts.AckDelay) }
 
-// endPushWindow ends the push window: a frame from the client shows it is
-// keeping up, so its next update goes at once (a client that answers each
-// update before the next is pushed never waits). It reports whether pushes
-// are waiting in s.held, to be sent now.
-func (s *Session) endPushWindow() bool {
+// endPushWindow ends the push window of the given length if it opened
+// before arrived, when a frame from the client arrived: that frame shows the
+// client keeping up, so its next update goes at once (a client that answers
+// each update before the next is pushed never waits). A window opened after
+// the frame came, by pushes the frame knew nothing of, stays. It reports
+// whether pushes are waiting in s.held, to be sent now.
+func (s *Session) endPushWindow(arrived time.Time, window time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.pushEnd.IsZero() || !s.pushEnd.Add(-window).Before(arrived) {
+		return false
+	}
 	waiting := s.pushHeld && len(s.held) > 0
 	s.pushEnd = time.Time{}
 	s.pushHeld = false
