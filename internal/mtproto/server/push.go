@@ -62,8 +62,9 @@ func (srv *Server) pushTo(ctx context.Context, sessions []*Session, u tg.Updates
 		if len(conns) == 1 {
 			// A busy session's updates share frames; with several
 			// connections each gets its own frame at once.
-			if wait := s.pushWait(time.Now(), srv.opts.PushDelay); wait > 0 {
-				srv.hold(s, conns[0], &m, wait)
+			now := time.Now()
+			if wait := s.pushWait(now, srv.opts.PushDelay); wait > 0 {
+				srv.hold(s, conns[0], &m, now.Add(wait)) // the window's end
 				reached++
 				continue
 			}

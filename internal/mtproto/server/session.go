@@ -240,12 +240,14 @@ func (srv *Server) flushAcks(ctx context.Context, s *Session, c *conn) error {
 // go out with the next message to the client, or on their own after
 // Options.LazyDelay.
 func (srv *Server) holdResult(s *Session, c *conn, m outMsg) {
-	srv.hold(s, c, &m, srv.opts.LazyDelay)
+	srv.hold(s, c, &m, time.Now().Add(srv.opts.LazyDelay))
 }
 
 // holdAcks lets the pending acks wait up to Options.AckDelay for an outgoing
 // message to ride with; then they go out on their own.
-func (srv *Server) holdAcks(s *Session, c *conn) { srv.hold(s, c, nil, srv.opts.AckDelay) }
+func (srv *Server) holdAcks(s *Session, c *conn) {
+	srv.hold(s, c, nil, time.Now().Add(srv.opts.AckDelay))
+}
 
 // endPushWindow ends the push window of the given length if it opened
 // before arrived, when a frame from the client arrived: that frame shows the
@@ -292,11 +294,12 @@ func (s *Session) pushWait(now time.Time, window time.Duration) time.Duration {
 	return 0
 }
 
-// hold starts a hold of delay, unless one runs that ends no later than
-// this one would, and adds result (if any) to it, in one step: a frame sent
-// in between cannot end the hold before the result joins it.
-func (srv *Server) hold(s *Session, c *conn, result *outMsg, delay time.Duration) {
-	end := time.Now().Add(delay) // the timer's clock, not srv.now
+// hold starts a hold that ends at end (on the timer's clock, not srv.now),
+// unless one runs that ends no later, and adds result (if any) to it, in
+// one step: a frame sent in between cannot end the hold before the result
+// joins it. The pushes of one push window all end at the window's end, so
+// they share its hold and its timer.
+func (srv *Server) hold(s *Session, c *conn, result *outMsg, end time.Time) {
 	s.mu.Lock()
 	if result != nil {
 		s.held = append(s.held, *result)
@@ -310,7 +313,7 @@ func (srv *Server) hold(s *Session, c *conn, result *outMsg, delay time.Duration
 	s.holdEnd = end
 	hold := s.ackHold
 	s.mu.Unlock()
-	time.AfterFunc(delay, func() {
+	time.AfterFunc(time.Until(end), func() {
 		s.mu.Lock()
 		current := s.acksHeld && s.ackHold == hold
 		if current {
