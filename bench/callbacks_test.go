@@ -281,7 +281,7 @@ func startCallbackWorld(b *testing.B, nUsers, nBots int, callbackTimeout time.Du
 		pprof.Do(context.Background(), pprof.Labels("side", "server"), func(ctx context.Context) {
 			w.app, err = app.Start(ctx, app.Config{
 				DataDir: dir, Listen: "127.0.0.1:0", HTTP: "127.0.0.1:0", CallbackTimeout: callbackTimeout,
-				PushDelay: appPushDelay(*callbackPushDelay), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+				PushDelay: app.PushDelayFlag(*callbackPushDelay), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 			})
 		})
 		if err != nil {
@@ -709,15 +709,6 @@ func runCallbacks(b *testing.B, w *cbWorld, users []*cbUser, rate float64) float
 		b.ReportMetric(share(""), "unlabelled-cpu-µs/rt")
 	}
 	return rts
-}
-
-// appPushDelay is app.Config's form of a push delay given as serve's
-// --push-delay is: none is 0 there, negative here.
-func appPushDelay(d time.Duration) time.Duration {
-	if d <= 0 {
-		return -1
-	}
-	return d
 }
 
 // runFile names the file of the running sub-benchmark for a flag's prefix:

@@ -99,9 +99,6 @@ func serve(args []string, stderr io.Writer) error {
 	if *pushDelay < 0 {
 		return fmt.Errorf("--push-delay %v: must not be negative", *pushDelay)
 	}
-	if *pushDelay == 0 {
-		*pushDelay = -1 // app.Config: none
-	}
 	if err := checkGCOff(gcPercent, memoryLimit, os.Getenv("GOMEMLIMIT")); err != nil {
 		return err
 	}
@@ -120,7 +117,7 @@ func serve(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := app.Start(ctx, app.Config{
-		DataDir: *data, Listen: *listen, HTTP: *httpAddr, Advertise: *advertise, DC: *dc, LoginCode: *loginCode, CallbackTimeout: *callbackTimeout, PushDelay: *pushDelay, Logger: log,
+		DataDir: *data, Listen: *listen, HTTP: *httpAddr, Advertise: *advertise, DC: *dc, LoginCode: *loginCode, CallbackTimeout: *callbackTimeout, PushDelay: app.PushDelayFlag(*pushDelay), Logger: log,
 	})
 	if err != nil {
 		return err

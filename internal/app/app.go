@@ -73,6 +73,15 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// PushDelayFlag is Config.PushDelay for serve's --push-delay, where 0
+// means no delay (negative in Config, where 0 means the default).
+func PushDelayFlag(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
+}
+
 // App is a running server.
 type App struct {
 	// Key is the server's RSA key.
