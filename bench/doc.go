@@ -16,7 +16,9 @@
 // -server-process as the buttonflow serve binary in a process of its own.
 // BenchmarkRelayFloor measures the floor under the callback round trips on
 // the machine at hand: the same path over loopback TCP through a server that
-// only relays bytes. BenchmarkMachineStalls measures how long the machine
+// only relays bytes; with -relay-work D the relay also busies the CPU for D
+// on each message it relays, to see how the tail grows as a server's own
+// work fills the cores. BenchmarkMachineStalls measures how long the machine
 // (a virtual one, often) takes the CPU away from a thread that wants it: the
 // floor under every latency tail measured here. They contain no Test
 // functions, so `go test ./...` only compiles them; run them with

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,15 @@ import (
 // MTProto frame for a callback press (intermediate header, auth key id,
 // msg_key, one small message).
 const relayMsgSize = 96
+
+var relayWork = flag.Duration("relay-work", 0, "BenchmarkRelayFloor: how long the relay busies the CPU for each message it relays (a busy loop), a stand-in for a server's own work: it shows the latency a given CPU cost per round trip leaves on this machine")
+
+// spin keeps the calling goroutine busy for d of wall time.
+func spin(d time.Duration) {
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+	}
+}
 
 // relayWorld is the floor under BenchmarkCallbackRoundTrip: the same
 // connections and the same path for a press (user → server → bot → server
@@ -131,6 +141,9 @@ func (w *relayWorld) serve(c net.Conn, ready chan<- struct{}) {
 		} else {
 			user := int(binary.LittleEndian.Uint32(msg[:]))
 			dst, wmu = w.userConn[user], &w.userWmu[user]
+		}
+		if *relayWork > 0 {
+			spin(*relayWork)
 		}
 		wmu.Lock()
 		_, err := dst.Write(msg[:])
