@@ -1,13 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/mt"
 	"github.com/gotd/td/proto"
 	"github.com/gotd/td/tg"
+
+	"github.com/buttonflow/buttonflow/internal/layer"
 )
 
 // TestPushWaitWindows walks a session through push windows of 1 ms on a
@@ -194,5 +199,55 @@ func TestEndPushWindowSparesLaterWindows(t *testing.T) {
 	}
 	if wait := s.pushWait(t0.Add(window*3/4), window); wait != 0 {
 		t.Fatalf("after the window ended, a push waits %v", wait)
+	}
+}
+
+// TestPushSpeaksEachSessionsLayer: one push reaches sessions of the newest
+// layer and of an older one, each in its own layer, the older form encoded
+// once for both of its sessions.
+func TestPushSpeaksEachSessionsLayer(t *testing.T) {
+	f := newFixture(t)
+	layers := f.srv.layers.Layers()
+	old := layers[0]
+	if old == layer.Latest {
+		t.Skip("no older layer to speak")
+	}
+	a := f.newClient(0)
+	a.ready()
+	onLayer := func(s int64) *client {
+		c := &client{f: f, w: f.dial(), key: a.key, salt: a.salt, session: s, cipher: a.cipher}
+		c.ready()
+		b := &bin.Buffer{}
+		b.PutID(invokeWithLayerID)
+		b.PutInt(old)
+		b.Put(encode(&tg.HelpGetNearestDCRequest{}))
+		id := c.nextID()
+		c.sendRaw(id, c.seq(true), c.salt, b.Raw())
+		c.result(id)
+		return c
+	}
+	b, c := onLayer(a.session+1), onLayer(a.session+2)
+	u := &tg.UpdateShort{Update: &tg.UpdateNewMessage{Message: &tg.Message{ID: 7, PeerID: &tg.PeerUser{UserID: 1}, Message: "hi"}}, Date: 9}
+	latest := encode(u)
+	want, err := f.srv.layers.DownObject(old, "Updates", latest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(want, latest) {
+		t.Fatalf("layer %d encodes the update as the newest layer does: the test shows nothing", old)
+	}
+	n, err := f.srv.Push(context.Background(), a.key.IntID(), u)
+	if err != nil || n != 3 {
+		t.Fatalf("push reached %d connections (%v), want 3", n, err)
+	}
+	for _, x := range []struct {
+		name string
+		c    *client
+		want []byte
+	}{{"newest layer", a, latest}, {fmt.Sprintf("layer %d", old), b, want}, {fmt.Sprintf("layer %d again", old), c, want}} {
+		m, _ := x.c.expect(tg.UpdateShortTypeID)
+		if !bytes.Equal(m.body, x.want) {
+			t.Errorf("%s: got % x, want % x", x.name, m.body, x.want)
+		}
 	}
 }
