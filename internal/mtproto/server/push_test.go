@@ -202,9 +202,9 @@ func TestEndPushWindowSparesLaterWindows(t *testing.T) {
 	}
 }
 
-// TestPushSpeaksEachSessionsLayer: one push reaches sessions of the newest
-// layer and of an older one, each in its own layer, the older form encoded
-// once for both of its sessions.
+// TestPushSpeaksEachSessionsLayer: one push reaches a session of the newest
+// layer and two of an older one, each in its own layer's encoding (the
+// second older session gets the form made for the first).
 func TestPushSpeaksEachSessionsLayer(t *testing.T) {
 	f := newFixture(t)
 	layers := f.srv.layers.Layers()
