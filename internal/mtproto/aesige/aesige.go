@@ -29,7 +29,7 @@ const rounds = 14
 func Encrypt(key, iv *[32]byte, dst, src []byte) {
 	checkLengths(dst, src)
 	if !hasAESNI {
-		encryptGeneric(key, iv, dst, src)
+		generic(key, iv, false, dst, src)
 		return
 	}
 	chain(key, false, iv[:BlockSize], iv[BlockSize:], dst, src)
@@ -41,7 +41,7 @@ func Encrypt(key, iv *[32]byte, dst, src []byte) {
 func Decrypt(key, iv *[32]byte, dst, src []byte) {
 	checkLengths(dst, src)
 	if !hasAESNI {
-		decryptGeneric(key, iv, dst, src)
+		generic(key, iv, true, dst, src)
 		return
 	}
 	chain(key, true, iv[BlockSize:], iv[:BlockSize], dst, src)
@@ -100,18 +100,16 @@ type schedule struct {
 	dec [60]uint32
 }
 
-func encryptGeneric(key, iv *[32]byte, dst, src []byte) {
+// generic runs IGE with crypto/aes, one direction or the other, where the
+// assembly cannot run.
+func generic(key, iv *[32]byte, decrypt bool, dst, src []byte) {
 	b, err := aes.NewCipher(key[:])
 	if err != nil {
 		panic(err) // a 32-byte key is always valid
 	}
-	ige.EncryptBlocks(b, iv[:], dst, src)
-}
-
-func decryptGeneric(key, iv *[32]byte, dst, src []byte) {
-	b, err := aes.NewCipher(key[:])
-	if err != nil {
-		panic(err) // a 32-byte key is always valid
+	if decrypt {
+		ige.DecryptBlocks(b, iv[:], dst, src)
+	} else {
+		ige.EncryptBlocks(b, iv[:], dst, src)
 	}
-	ige.DecryptBlocks(b, iv[:], dst, src)
 }

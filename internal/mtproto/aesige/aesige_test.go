@@ -63,7 +63,7 @@ func TestMatchesCryptoAES(t *testing.T) {
 				if want := reference(false, &key, &iv, ct); !bytes.Equal(back, want) {
 					t.Fatalf("%d bytes: decryption differs from crypto/aes", n)
 				}
-				// The iv is read, not changed.
+				// The output is ciphertext, not the plaintext passed through.
 				if n > 0 && bytes.Equal(ct[:BlockSize], pt[:BlockSize]) {
 					t.Fatalf("%d bytes: the first block is not encrypted", n)
 				}
